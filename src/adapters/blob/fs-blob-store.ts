@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { BlobStore, PutResult } from '../../ports/blob-store.js';
+
+/**
+ * Blobs as files under one root. A put writes a temp file, fsyncs it, renames it
+ * into place and fsyncs the directory: once it resolves, the bytes are on disk.
+ */
+export class FsBlobStore implements BlobStore {
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  private resolve(key: string): string {
+    const full = path.resolve(this.root, key);
+    if (!full.startsWith(this.root + path.sep) || key.includes('\0')) throw new Error('blob key escapes the store');
+    return full;
+  }
+
+  async put(key: string, body: Readable, inspect?: (piece: Buffer, total: number) => void): Promise<PutResult> {
+    const final = this.resolve(key);
+    const dir = path.dirname(final);
+    await fsp.mkdir(dir, { recursive: true });
+    const temp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
+    const fh = await fsp.open(temp, 'wx');
+    let total = 0;
+    try {
+      for await (const piece of body) {
+        const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
+        total += buf.length;
+        inspect?.(buf, total);
+        await fh.write(buf);
+      }
+      await fh.datasync();
+      await fh.close();
+      await fsp.rename(temp, final);
+      await syncDir(dir);
+      return { bytes: total };
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(temp, { force: true });
+      body.destroy();
+      throw err;
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const file = this.resolve(key);
+    await fsp.access(file);
+    return fs.createReadStream(file);
+  }
+
+  async delete(key: string): Promise<void> {
+    await fsp.rm(this.resolve(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    await fsp.rm(this.resolve(prefix), { recursive: true, force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = this.resolve(prefix);
+    const names = await fsp.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [] as string[];
+      throw e;
+    });
+    return names.filter((n) => !n.includes('.tmp-')).map((n) => path.posix.join(prefix, n)).sort();
+  }
+
+  async ping(): Promise<void> {
+    await fsp.access(this.root, fs.constants.W_OK);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,156 @@
+import { EventEmitter, once } from 'node:events';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { newJobId } from '../../core/ids.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
+import type { SessionTx } from '../../ports/session-store.js';
+import type { Database, JobsTable } from '../db/schema.js';
+
+export interface BackoffPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+const toJob = (r: Selectable<JobsTable>): Job => ({
+  id: r.id,
+  kind: r.kind as JobKind,
+  payload: JSON.parse(r.payload),
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+});
+
+/**
+ * A durable job queue in the embedded database: leased claims (a crashed worker's
+ * job comes back when its lease runs out), retries with exponential backoff and
+ * jitter, and a dead-letter status kept for inspection.
+ */
+export class SqliteJobQueue implements JobQueue {
+  private readonly signals = new EventEmitter();
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly defaults: { maxAttempts: number; backoff: BackoffPolicy },
+  ) {
+    this.signals.setMaxListeners(0);
+  }
+
+  async enqueue(job: JobRequest, tx?: SessionTx): Promise<void> {
+    const db = (tx?.handle as Transaction<Database> | undefined) ?? this.db;
+    const now = this.clock.now().toISOString();
+    await db
+      .insertInto('jobs')
+      .values({
+        id: newJobId(),
+        kind: job.kind,
+        payload: JSON.stringify(job.payload),
+        status: 'queued',
+        attempts: 0,
+        max_attempts: job.maxAttempts ?? this.defaults.maxAttempts,
+        run_at: (job.runAt ?? this.clock.now()).toISOString(),
+        locked_until: null,
+        locked_by: null,
+        last_error: null,
+        dedupe_key: job.dedupeKey ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .execute();
+    setImmediate(() => this.signals.emit('work'));
+  }
+
+  async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
+    for (;;) {
+      const now = this.clock.now();
+      const nowIso = now.toISOString();
+      const row = await this.db
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          locked_by: workerId,
+          locked_until: new Date(now.getTime() + leaseMs).toISOString(),
+          attempts: eb('attempts', '+', 1),
+          updated_at: nowIso,
+        }))
+        .where('id', '=', (eb) =>
+          eb
+            .selectFrom('jobs')
+            .select('id')
+            .where((w) =>
+              w.or([
+                w.and([w('status', '=', 'queued'), w('run_at', '<=', nowIso)]),
+                w.and([w('status', '=', 'running'), w('locked_until', '<=', nowIso)]),
+              ]),
+            )
+            .orderBy('run_at')
+            .limit(1),
+        )
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const job = toJob(row);
+      // A job whose worker died on its last attempt is dead-lettered, not run again.
+      if (job.attempts > job.maxAttempts) {
+        await this.markDead(job.id, row.last_error ?? 'lease expired on the last attempt');
+        continue;
+      }
+      return job;
+    }
+  }
+
+  async complete(job: Job): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'done', locked_until: null, updated_at: this.clock.now().toISOString() })
+      .where('id', '=', job.id)
+      .execute();
+  }
+
+  async fail(job: Job, error: string): Promise<'retry' | 'dead'> {
+    if (job.attempts >= job.maxAttempts) {
+      await this.markDead(job.id, error);
+      return 'dead';
+    }
+    const { baseMs, maxMs } = this.defaults.backoff;
+    const delay = Math.min(maxMs, baseMs * 2 ** (job.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    const now = this.clock.now();
+    await this.db
+      .updateTable('jobs')
+      .set({
+        status: 'queued',
+        run_at: new Date(now.getTime() + delay).toISOString(),
+        locked_until: null,
+        locked_by: null,
+        last_error: error.slice(0, 2000),
+        updated_at: now.toISOString(),
+      })
+      .where('id', '=', job.id)
+      .execute();
+    return 'retry';
+  }
+
+  private async markDead(id: string, error: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'dead', locked_until: null, last_error: error.slice(0, 2000), updated_at: this.clock.now().toISOString() })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+    const timeout = AbortSignal.timeout(ms);
+    await once(this.signals, 'work', { signal: AbortSignal.any([signal, timeout]) }).catch(() => undefined);
+  }
+
+  async stats(): Promise<QueueStats> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['status', sql<number>`count(*)`.as('n')])
+      .where('status', 'in', ['queued', 'running', 'dead'])
+      .groupBy('status')
+      .execute();
+    const count = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    return { queued: count('queued'), running: count('running'), dead: count('dead') };
+  }
+}

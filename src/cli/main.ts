@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { runKeys } from './keys.js';
+import { runMigrate } from './migrate.js';
+import { runServe } from './serve.js';
+
+const program = new Command()
+  .name('openscribe')
+  .description('Self-hostable medical scribe service (EkaScribe / MedScribeAlliance v0.1 protocol)')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('Run the API (and, unless --no-worker, the processing worker) — PORT, HOST, OPENSCRIBE_DATA_DIR, OPENSCRIBE_PUBLIC_URL')
+  .option('--no-worker', 'serve the API only; run `openscribe worker` elsewhere')
+  .action((opts: { worker: boolean }) => runServe(loadConfig(), { worker: opts.worker, api: true }));
+
+program
+  .command('worker')
+  .description('Run the processing worker only')
+  .action(() => runServe(loadConfig(), { worker: true, api: false }));
+
+program
+  .command('migrate')
+  .description('Create or upgrade the database schema')
+  .action(() => runMigrate(loadConfig()));
+
+const keys = program.command('keys').description('Manage API keys (stored hashed; a key is shown once)');
+keys
+  .command('create')
+  .description('Create a key for a tenant (the tenant is created if new); prints the key alone on the last line')
+  .requiredOption('--tenant <name>', 'tenant (EMR organisation) name')
+  .option('--env <env>', 'key environment: live or test')
+  .action((opts: { tenant: string; env?: string }) => runKeys(loadConfig(), { action: 'create', ...opts }));
+keys
+  .command('list')
+  .description('List keys (ids and prefixes, never the keys)')
+  .option('--tenant <name>', 'only this tenant')
+  .action((opts: { tenant?: string }) => runKeys(loadConfig(), { action: 'list', ...opts }));
+keys
+  .command('revoke')
+  .description('Revoke a key by id')
+  .argument('<key-id>')
+  .action((keyId: string) => runKeys(loadConfig(), { action: 'revoke', keyId }));
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${err.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

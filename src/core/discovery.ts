@@ -1,0 +1,54 @@
+import type { Config } from '../config.js';
+import { ADVERTISED_AUDIO_FORMATS } from './audio-format.js';
+import type { UploadType } from './session.js';
+
+export const PROTOCOL_VERSION = '0.1';
+export const SUPPORTED_VERSIONS = ['0.1'] as const;
+/** Upload methods this build implements; `stream` arrives with the WebSocket issue. */
+export const IMPLEMENTED_UPLOAD_METHODS: readonly UploadType[] = ['chunked', 'single'];
+
+/** The discovery document, generated from this deployment's configuration. */
+export function buildDiscovery(config: Config, features: { realtimeTranscription: boolean; speakerDiarization: boolean }) {
+  const base = `${config.publicUrl}/voice/v1`;
+  const languages = [...new Set(config.models.flatMap((m) => m.languages))];
+  return {
+    protocol: 'medscribealliance',
+    protocol_version: PROTOCOL_VERSION,
+    supported_versions: [...SUPPORTED_VERSIONS],
+    service: {
+      name: config.serviceName,
+      documentation_url: config.documentationUrl,
+      support_email: config.supportEmail,
+    },
+    endpoints: {
+      base_url: base,
+      webhooks_url: `${base}/webhooks`,
+      templates_url: `${base}/templates`,
+    },
+    authentication: {
+      supported_methods: ['api_key'],
+    },
+    capabilities: {
+      audio_formats: [...ADVERTISED_AUDIO_FORMATS],
+      max_chunk_duration_seconds: config.maxChunkDurationSeconds,
+      max_chunk_size_bytes: config.maxChunkBytes,
+      max_templates_per_session: config.maxTemplatesPerSession,
+      upload_methods: [...IMPLEMENTED_UPLOAD_METHODS],
+      webhook_delivery: false,
+      client_sdk_delivery: false,
+    },
+    models: config.models.map((m) => ({
+      id: m.id,
+      display_name: m.displayName,
+      languages: m.languages,
+      max_session_duration_seconds: m.maxSessionDurationSeconds,
+      response_speed: m.responseSpeed,
+      features: {
+        realtime_transcription: features.realtimeTranscription,
+        speaker_diarization: features.speakerDiarization,
+        custom_templates: false,
+      },
+    })),
+    languages: { supported: languages, auto_detection: false },
+  };
+}

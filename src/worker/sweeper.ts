@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { SessionStore } from '../ports/session-store.js';
+
+export interface SweeperDeps {
+  store: SessionStore;
+  blobs: BlobStore;
+  clock: Clock;
+  log: Logger;
+  retentionDays: number;
+}
+
+/** Marks open sessions past their deadline `expired`. Safe to run on many nodes at once. */
+export async function expireDueSessions(deps: SweeperDeps, batch = 500): Promise<number> {
+  const due = await deps.store.findExpirable(deps.clock.now(), batch);
+  let expired = 0;
+  for (const s of due) {
+    if (await deps.store.transaction((tx) => tx.expireSession(s.tenantId, s.id, deps.clock.now()))) expired++;
+  }
+  if (expired > 0) deps.log.info({ expired }, 'sessions expired');
+  return expired;
+}
+
+/** Deletes the audio of sessions finished (or expired) longer ago than the retention period. */
+export async function purgeOldAudio(deps: SweeperDeps, batch = 200): Promise<number> {
+  const before = new Date(deps.clock.now().getTime() - deps.retentionDays * 86_400_000);
+  const due = await deps.store.findPurgeable(before, batch);
+  for (const s of due) {
+    await deps.blobs.deletePrefix(`${s.tenantId}/${s.id}`);
+    await deps.store.markAudioPurged(s.tenantId, s.id, deps.clock.now());
+  }
+  if (due.length > 0) deps.log.info({ purged: due.length }, 'session audio purged');
+  return due.length;
+}
+
+/** Runs both sweeps every `intervalMs` until stopped. */
+export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    running = (async () => {
+      await expireDueSessions(deps);
+      await purgeOldAudio(deps);
+    })().catch((err) => deps.log.error({ err }, 'sweep failed'));
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  tick();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED = path.resolve(ROOT, '../shared');
+const CLI = path.join(ROOT, 'src/cli/main.ts');
+const TSX = ['--import', 'tsx'];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(label = 'openscribe'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `${label}-`));
+}
+
+/** Runs `openscribe keys create --tenant NAME` against a data dir; returns the key (last stdout line). */
+export function createKey(dataDir: string, tenant: string, extraEnv: Record<string, string> = {}): string {
+  const r = spawnSync(process.execPath, [...TSX, CLI, 'keys', 'create', '--tenant', tenant], {
+    cwd: ROOT,
+    env: { ...process.env, OPENSCRIBE_DATA_DIR: dataDir, NODE_ENV: 'test', ...extraEnv },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`keys create failed: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return lines[lines.length - 1]!.trim();
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  child: ChildProcess;
+  /** Output the process wrote so far (stdout + stderr), for log assertions. */
+  output(): string;
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, no graceful shutdown. */
+  kill(): Promise<void>;
+}
+
+export interface ServerOptions {
+  dataDir?: string;
+  port?: number;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+/** Starts `openscribe serve` as a real child process and waits for /healthz. */
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const port = opts.port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [...TSX, CLI, 'serve', ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      OPENSCRIBE_DATA_DIR: dataDir,
+      OPENSCRIBE_PUBLIC_URL: url,
+      LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`server did not become healthy:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** A small fetch wrapper for tests: JSON in, status + parsed body + headers out. */
+export async function api(
+  base: string,
+  method: string,
+  pathname: string,
+  opts: { key?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any; headers: Headers; text: string }> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  let body = opts.body;
+  if (opts.json !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(`${base}${pathname}`, { method, headers, body, duplex: 'half' } as RequestInit);
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, headers: res.headers, text };
+}
