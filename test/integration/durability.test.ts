@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { api, createKey, startServer, tempDataDir } from '../helpers/server.js';
+
+const wav = (n: number) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), randomBytes(n)]);
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function blobFiles(dataDir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else out.push(path.join(d, e.name));
+    }
+  };
+  walk(path.join(dataDir, 'blobs'));
+  return out;
+}
+
+test('an upload answered 200 and a queued job survive kill -9; the job runs after restart', async () => {
+  const dataDir = tempDataDir('durable');
+  const key = createKey(dataDir, 'durable');
+  // API only: the job stays queued, then the process is killed without a chance to clean up.
+  const api1 = await startServer({ dataDir, args: ['--no-worker'] });
+  const created = await api(api1.url, 'POST', '/voice/v1/sessions', {
+    key,
+    json: { upload_type: 'chunked', communication_protocol: 'http', templates: ['soap'] },
+  });
+  const id = created.body.session_id as string;
+  const sent = [wav(4096), wav(70_000)];
+  for (const [seq, body] of sent.entries()) {
+    const up = await api(api1.url, 'POST', `/voice/v1/sessions/${id}/audio/audio_${seq}.wav`, {
+      key,
+      body,
+      headers: { 'content-type': 'audio/wav' },
+    });
+    assert.equal(up.status, 200);
+  }
+  const end = await api(api1.url, 'POST', `/voice/v1/sessions/${id}/end`, { key, json: { audio_files_sent: 2 } });
+  assert.equal(end.status, 202);
+  await api1.kill();
+
+  // The bytes answered 200 are on disk, byte for byte.
+  const files = blobFiles(dataDir).filter((f) => f.includes(id));
+  assert.equal(files.length, 2);
+  const stored = files.map((f) => fs.readFileSync(f)).sort((a, b) => a.length - b.length);
+  assert.ok(stored[0]!.equals(sent[0]!) && stored[1]!.equals(sent[1]!));
+
+  const s2 = await startServer({ dataDir });
+  try {
+    const still = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
+    assert.deepEqual(still.body.audio_files, ['0.wav', '1.wav']);
+    const done = await waitFor(async () => {
+      const r = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
+      return r.status === 202 ? undefined : r;
+    });
+    assert.equal(done.status, 200);
+    assert.equal(done.body.status, 'failed');
+    assert.equal(done.body.error.code, 'processing_failed');
+  } finally {
+    await s2.stop();
+  }
+});
+
+test('every job queued before a crash runs after restart', async () => {
+  const dataDir = tempDataDir('lease');
+  const key = createKey(dataDir, 'lease');
+  const s1 = await startServer({ dataDir, args: ['--no-worker'] });
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const c = await api(s1.url, 'POST', '/voice/v1/sessions', { key, json: { upload_type: 'chunked', communication_protocol: 'http' } });
+    ids.push(c.body.session_id);
+    assert.equal((await api(s1.url, 'POST', `/voice/v1/sessions/${c.body.session_id}/end`, { key, json: { audio_files_sent: 0 } })).status, 202);
+  }
+  await s1.kill();
+  const s2 = await startServer({ dataDir });
+  try {
+    for (const id of ids) {
+      const r = await waitFor(async () => {
+        const g = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
+        return g.status === 202 ? undefined : g;
+      });
+      assert.equal(r.body.status, 'failed');
+      assert.equal(r.body.error.code, 'audio_too_short');
+    }
+  } finally {
+    await s2.stop();
+  }
+});
