@@ -1,0 +1,34 @@
+/** Clinical extraction port: transcript in, one template's structured document out. */
+export type Speaker = 'doctor' | 'patient' | 'unknown';
+
+export interface TranscriptLine {
+  speaker: Speaker;
+  text: string;
+  /** Seconds in the whole recording, when known. */
+  start?: number;
+  end?: number;
+}
+
+export interface ExtractionInput {
+  /** The transcript as lines; dictation is one speaker (`doctor`). */
+  lines: TranscriptLine[];
+  mode: 'dictation' | 'consultation';
+  language: string;
+}
+
+/** Where an extracted item came from: a span of one transcript line. */
+export interface Evidence {
+  line: number;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export type TemplateExtraction =
+  | { status: 'success'; data: Record<string, unknown> | Record<string, unknown>[] }
+  | { status: 'failed'; error: { code: 'template_not_found' | 'extraction_failed' | 'insufficient_audio' | 'timeout'; message: string } };
+
+export interface Extractor {
+  readonly id: string;
+  extract(templateId: string, input: ExtractionInput): Promise<TemplateExtraction>;
+}
