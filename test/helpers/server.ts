@@ -116,7 +116,7 @@ export async function api(
   base: string,
   method: string,
   pathname: string,
-  opts: { key?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+  opts: { key?: string; json?: unknown; body?: RequestInit["body"]; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: any; headers: Headers; text: string }> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key) headers.authorization = `Bearer ${opts.key}`;
