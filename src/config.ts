@@ -123,7 +123,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'warn' : 'info'),
     serviceName: env.OPENSCRIBE_SERVICE_NAME || 'openscribe',
     documentationUrl: env.OPENSCRIBE_DOCUMENTATION_URL || `${publicUrl}/voice/v1/docs`,
-    supportEmail: env.OPENSCRIBE_SUPPORT_EMAIL || 'support@localhost',
+    supportEmail: env.OPENSCRIBE_SUPPORT_EMAIL || 'support@openscribe.localhost',
     maxTemplatesPerSession: int(env, 'OPENSCRIBE_MAX_TEMPLATES', 2, 1, 50),
     maxChunkBytes: int(env, 'OPENSCRIBE_MAX_CHUNK_BYTES', 10 * 1024 * 1024, 1024),
     maxSingleUploadBytes: int(env, 'OPENSCRIBE_MAX_SINGLE_UPLOAD_BYTES', 200 * 1024 * 1024, 1024),

@@ -22,7 +22,6 @@ export function buildDiscovery(config: Config, features: { realtimeTranscription
     },
     endpoints: {
       base_url: base,
-      webhooks_url: `${base}/webhooks`,
       templates_url: `${base}/templates`,
     },
     authentication: {

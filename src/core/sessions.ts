@@ -47,6 +47,7 @@ export type SessionLimits = Pick<
 
 const MAX_ADDITIONAL_DATA_BYTES = 4096;
 const MAX_PATIENT_DETAILS_BYTES = 4096;
+const primaryLanguage = (tag: string): string => tag.toLowerCase().split('-')[0]!;
 export const END_MESSAGE = 'Session ended. Processing started.';
 
 /** The session lifecycle: the rules of the protocol, through ports only. */
@@ -78,7 +79,8 @@ export class SessionService {
         supported_upload_types: IMPLEMENTED_UPLOAD_METHODS,
       });
     }
-    const templates = input.templates ?? [];
+    // A template asked twice is produced once.
+    const templates = [...new Set(input.templates ?? [])];
     if (templates.length > this.limits.maxTemplatesPerSession) {
       throw new ProtocolError('invalid_template', `At most ${this.limits.maxTemplatesPerSession} templates per session`, {
         field: 'templates',
@@ -87,7 +89,8 @@ export class SessionService {
     }
     const transcriptLanguage = typeof input.transcript_language === 'string' ? [input.transcript_language] : (input.transcript_language ?? []);
     for (const [field, langs] of [['language_hint', input.language_hint ?? []], ['transcript_language', transcriptLanguage]] as const) {
-      const unsupported = langs.filter((l) => !model.languages.includes(l.toLowerCase()));
+      // Regional tags (en-IN) are accepted by their language (en).
+      const unsupported = langs.filter((l) => !model.languages.includes(primaryLanguage(l)));
       if (unsupported.length > 0) {
         throw new ProtocolError('invalid_request', `Language(s) ${unsupported.join(', ')} not supported by model "${model.id}"`, {
           field,
@@ -114,8 +117,8 @@ export class SessionService {
       communicationProtocol: input.communication_protocol,
       model: model.id,
       templates,
-      languageHint: (input.language_hint ?? []).map((l) => l.toLowerCase()),
-      transcriptLanguage: transcriptLanguage.map((l) => l.toLowerCase()),
+      languageHint: (input.language_hint ?? []).map(primaryLanguage),
+      transcriptLanguage: transcriptLanguage.map(primaryLanguage),
       additionalData,
       patientDetails: input.patient_details ?? null,
       createdAt: now,
