@@ -71,7 +71,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       )
     : undefined;
   const sweeper = config.worker.enabled
-    ? startSweeper({ store, blobs, clock, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
+    ? startSweeper({ store, blobs, queue, clock, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
     : undefined;
 
   const server = await buildServer({

@@ -14,7 +14,8 @@ const MAX_NAME_LENGTH = 128;
 const MAX_SEQ = 99_999;
 // A plain file name: no separators, no "..", no control or shell-special characters.
 const PLAIN = /^[A-Za-z0-9][A-Za-z0-9 ._()+-]*$/;
-const WITH_SEQ = /^(?:(.*)[_-])?(0|[1-9][0-9]*)\.([A-Za-z0-9]+)$/;
+// The base may not end in a separator: `audio_-1.wav` is not chunk 1.
+const WITH_SEQ = /^(?:(.*[^_-])[_-])?(0|[1-9][0-9]*)\.([A-Za-z0-9]+)$/;
 const WITHOUT_SEQ = /^(.*)\.([A-Za-z0-9]+)$/;
 
 function invalid(name: string, why: string): ProtocolError {
@@ -44,11 +45,19 @@ function checkExt(name: string, ext: string): AudioExtension {
 
 export const ChunkName = {
   /**
-   * Parses a chunk name. `requireSeq` is true for chunked sessions; for `single`
-   * uploads a name without a sequence number is the whole recording (seq 0).
+   * Parses a chunk name. `requireSeq` is true for chunked sessions; a `single`
+   * upload is the whole recording, stored as seq 0 whatever its name.
    */
   parse(name: string, requireSeq: boolean): ChunkName {
     checkPlain(name);
+    if (!requireSeq) {
+      // A `single` session holds one recording: whatever digits its name carries
+      // (visit_20240115.wav) are not a sequence number.
+      const n = WITHOUT_SEQ.exec(name);
+      if (!n) throw invalid(name, 'no file extension');
+      const ext = checkExt(name, n[2]!);
+      return { original: name, seq: 0, ext, stored: `0.${ext}` };
+    }
     const m = WITH_SEQ.exec(name);
     if (m) {
       const seq = Number(m[2]);
@@ -56,13 +65,7 @@ export const ChunkName = {
       const ext = checkExt(name, m[3]!);
       return { original: name, seq, ext, stored: `${seq}.${ext}` };
     }
-    if (requireSeq) {
-      throw invalid(name, 'chunked uploads are named <base>_<seq>.<ext>, e.g. audio_0.webm (seq without padding)');
-    }
-    const n = WITHOUT_SEQ.exec(name);
-    if (!n) throw invalid(name, 'no file extension');
-    const ext = checkExt(name, n[2]!);
-    return { original: name, seq: 0, ext, stored: `0.${ext}` };
+    throw invalid(name, 'chunked uploads are named <base>_<seq>.<ext>, e.g. audio_0.webm (seq without padding)');
   },
 
   /** Numeric order of stored names: 2 before 10. */

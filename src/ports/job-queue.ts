@@ -36,4 +36,6 @@ export interface JobQueue {
   /** Resolves when a job may be ready (enqueue in this process, or `ms` elapsed). */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
   stats(): Promise<QueueStats>;
+  /** Deletes completed jobs older than `before` (dead jobs stay visible). */
+  prune(before: Date): Promise<number>;
 }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
+import type { JobQueue } from '../ports/job-queue.js';
 import type { SessionStore } from '../ports/session-store.js';
 
 export interface SweeperDeps {
   store: SessionStore;
   blobs: BlobStore;
+  queue: JobQueue;
   clock: Clock;
   log: Logger;
   retentionDays: number;
@@ -34,13 +36,16 @@ export async function purgeOldAudio(deps: SweeperDeps, batch = 200): Promise<num
   return due.length;
 }
 
-/** Runs both sweeps every `intervalMs` until stopped. */
+const DONE_JOB_RETENTION_MS = 7 * 86_400_000;
+
+/** Runs the sweeps every `intervalMs` until stopped. */
 export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const tick = () => {
     running = (async () => {
       await expireDueSessions(deps);
       await purgeOldAudio(deps);
+      await deps.queue.prune(new Date(deps.clock.now().getTime() - DONE_JOB_RETENTION_MS));
     })().catch((err) => deps.log.error({ err }, 'sweep failed'));
   };
   const timer = setInterval(tick, intervalMs);

@@ -118,3 +118,15 @@ test('jobs survive reopening the database', async () => {
   assert.equal((await q2.claim('w', 1000))?.payload.n, 7);
   await db2.destroy();
 });
+
+test('prune deletes old finished jobs and keeps dead ones', async () => {
+  const { queue, clock, db } = await setup(1);
+  await queue.enqueue(job(1));
+  await queue.enqueue(job(2));
+  await queue.complete((await queue.claim('w', 1000))!);
+  await queue.fail((await queue.claim('w', 1000))!, 'boom');
+  clock.advance(10);
+  assert.equal(await queue.prune(clock.now()), 1);
+  assert.equal((await queue.stats()).dead, 1);
+  await db.destroy();
+});

@@ -36,7 +36,7 @@ async function setup() {
   const sessions = new SessionService(store, blobs, queue, clock, config);
   const { tenant } = await createApiKey(store, clock, 't', 'test');
   const log = pino({ level: 'silent' });
-  return { db, clock, store, blobs, queue, sessions, tenantId: tenant.id, log, deps: { store, blobs, clock, log, retentionDays: 1 } };
+  return { db, clock, store, blobs, queue, sessions, tenantId: tenant.id, log, deps: { store, blobs, queue, clock, log, retentionDays: 1 } };
 }
 
 const wav = () => Readable.from([Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), Buffer.alloc(100)])]);

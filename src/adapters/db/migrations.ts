@@ -81,6 +81,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
     },
   },
+  '0002_job_lease_index': {
+    async up(db: Kysely<any>) {
+      // Reclaiming expired leases must not scan the whole table.
+      await db.schema.createIndex('jobs_lease').on('jobs').columns(['status', 'locked_until']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

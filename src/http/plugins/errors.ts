@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../../core/errors.js';
 
 interface ValidationIssue {
@@ -63,4 +65,56 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new ProtocolError('not_found', `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`).toBody());
   });
+  // HTTP/1.1 needs a Host header (RFC 9112 §3.2). Node checks it itself with an empty 400
+  // unless the server is created with `http: { requireHostHeader: false }`; then it is checked here.
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw new ProtocolError('invalid_request', 'An HTTP/1.1 request needs a Host header', { field: 'host' });
+    }
+  });
+  // Node answers an unknown `Expect` itself (417, empty body) unless someone listens.
+  app.server.on('checkExpectation', (request, response) => {
+    const body = JSON.stringify(
+      new ProtocolError('invalid_request', 'Unsupported Expect header; only 100-continue is supported', {
+        expect: String(request.headers.expect ?? '').slice(0, 100),
+      }).toBody(),
+    );
+    response.writeHead(417, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    response.end(body);
+  });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: failures the router meets before any hook
+ * or route runs (malformed %-encoding in the path, a path parameter longer than
+ * maxParamLength). Fastify's own bodies for these are not the protocol shape.
+ */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const perr =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new ProtocolError('invalid_request', 'A path segment is too long')
+      : new ProtocolError('invalid_request', 'Malformed URL');
+  reply.status(perr.status).send(perr.toBody());
+}
+
+/**
+ * For Fastify's `clientErrorHandler` option: bytes Node's HTTP parser rejects (garbage
+ * request lines, invalid headers, broken framing, oversized headers) get the protocol
+ * error body too. Mirrors Fastify's default handler otherwise.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, perr] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, new ProtocolError('invalid_request', 'Request timed out')]
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, new ProtocolError('request_too_large', 'Request headers are too large')]
+        : [400, new ProtocolError('invalid_request', 'Malformed HTTP request')];
+  const body = JSON.stringify(perr.toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
