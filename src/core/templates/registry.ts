@@ -1,23 +1,22 @@
-/** The templates this deployment can produce. Definitions grow with the extractor. */
+/** The templates this deployment can produce. Definitions live in ./definitions.ts. */
+import { TEMPLATE_SPECS, type TemplateRules } from './definitions.js';
+import type { JsonSchema } from './schemas.js';
+
 export interface TemplateDefinition {
   id: string;
   name: string;
   description: string;
   /** Eka `document_type` of its output. */
   documentType: string;
+  /** JSON Schema (draft-07) of the output; absent for templates defined elsewhere. */
+  schema?: JsonSchema;
+  /** How the rules extractor assembles the output. */
+  rules?: TemplateRules;
+  /** Instructions for an LLM extractor. */
+  llmInstructions?: string;
 }
 
-export const STANDARD_TEMPLATES: readonly TemplateDefinition[] = [
-  { id: 'transcript', name: 'Transcript', description: 'Full transcript of the recording, with speaker labels in consultation mode.', documentType: 'transcript' },
-  { id: 'soap', name: 'SOAP note', description: 'Subjective, Objective, Assessment and Plan sections.', documentType: 'soap_note' },
-  { id: 'medications', name: 'Medication list', description: 'Medicines with dose, frequency, route, duration, instructions and action.', documentType: 'medication_list' },
-  { id: 'vitals', name: 'Vital signs', description: 'Blood pressure, pulse, respiratory rate, temperature, SpO2, weight, height, BMI, blood sugar.', documentType: 'vitals' },
-  { id: 'hpi', name: 'History of present illness', description: 'Narrative history of the presenting complaint.', documentType: 'hpi' },
-  { id: 'discharge_summary', name: 'Discharge summary', description: 'Diagnosis, course, medications on discharge and follow-up.', documentType: 'discharge_summary' },
-  { id: 'referral_letter', name: 'Referral letter', description: 'Letter to a colleague summarising the case and the question asked.', documentType: 'referral_letter' },
-  { id: 'eka_emr_template', name: 'Eka EMR template', description: 'Chief complaint, symptoms with duration, diagnoses, medications, lab tests, advice and follow-up.', documentType: 'emr_prescription' },
-  { id: 'clinical_notes_template', name: 'Clinical notes', description: 'Free-form clinical notes organised by section.', documentType: 'clinical_notes' },
-];
+export const STANDARD_TEMPLATES: readonly TemplateDefinition[] = TEMPLATE_SPECS;
 
 export class TemplateRegistry {
   private readonly byId: Map<string, TemplateDefinition>;

@@ -1,0 +1,289 @@
+/**
+ * Evaluation of the rules extractor (`npm run eval:extract`).
+ *
+ *   medications  precision / recall of drug names extracted from the dialogue against
+ *                the drugs named in the clinician's note (hand-annotated in
+ *                bench/eval-extract.gold.json), matched through generic/brand normalisation
+ *   vitals       precision / recall of (type, value) pairs against the note
+ *   sections     ROUGE-1/2/L F1 of the generated SOAP sections against the note's sections
+ *   negation     errors on test/fixtures/negation-phrases.json
+ *
+ * Data is read at run time from ../shared/data (relative to the repository root), never
+ * copied. `--split train` evaluates ACI-BENCH train instead, with the reference drug
+ * list taken from the lexicon run over the note (for tuning; not a gold standard).
+ * Results: bench/results/extract.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ExtractionInput, TranscriptLine } from '../src/ports/extractor.js';
+import { extractTemplates, normalizeDrugName, parseTranscriptText } from '../src/adapters/extract/rules/index.js';
+import { drugMatcher } from '../src/adapters/extract/rules/medications.js';
+import { negationStatus } from '../src/adapters/extract/rules/negation.js';
+import { normalizeText, splitSentences } from '../src/adapters/extract/rules/text.js';
+import { findVitals } from '../src/adapters/extract/rules/vitals.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dataDir = path.resolve(root, '..', 'shared', 'data');
+const split = process.argv.includes('--split') ? process.argv[process.argv.indexOf('--split') + 1] : 'valid';
+const verbose = process.argv.includes('--verbose');
+
+interface Case {
+  dataset: string;
+  id: string;
+  input: ExtractionInput;
+  note: string;
+  /** Reference SOAP sections of the note (null where the note has none). */
+  ref: { subjective: string; objective: string; assessmentPlan: string };
+  gold: { medications: string[]; vitals: [string, string][] } | null;
+}
+
+// ── loading ─────────────────────────────────────────────────────────────────
+function aciCases(file: string, dataset: string, gold: Record<string, Case['gold']> | null): Case[] {
+  const rows = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { encounter_id: string; dialogue: string; note: string });
+  return rows.map((r) => ({
+    dataset,
+    id: r.encounter_id,
+    input: { lines: parseTranscriptText(r.dialogue), mode: 'consultation', language: 'en' },
+    note: r.note,
+    ref: aciSections(r.note),
+    gold: gold ? gold[r.encounter_id] ?? null : null,
+  }));
+}
+
+const S_HEAD = /^(?:CC|CHIEF COMPLAINT|HPI|HISTORY OF PRESENT ILLNESS|REVIEW OF SYSTEMS|MEDICAL HISTORY|PAST HISTORY|PAST MEDICAL HISTORY|PAST SURGICAL HISTORY|SURGICAL HISTORY|SOCIAL HISTORY|FAMILY HISTORY|MEDICATIONS|CURRENT MEDICATIONS|ALLERGIES|BIRTH HISTORY)\b/;
+const O_HEAD = /^(?:PHYSICAL EXAM(?:INATION)?|EXAM(?:INATION)?|VITALS(?: REVIEWED)?|VITAL SIGNS|RESULTS|LABS|IMAGING)\b/;
+const AP_HEAD = /^(?:ASSESSMENT AND PLAN|ASSESSMENT|IMPRESSION|PLAN|INSTRUCTIONS|PATIENT INSTRUCTIONS)\b/;
+
+function aciSections(note: string): Case['ref'] {
+  const out = { subjective: '', objective: '', assessmentPlan: '' };
+  let cur: keyof typeof out | null = 'subjective';
+  for (const line of note.split('\n')) {
+    const t = line.trim().replace(/:$/, '');
+    if (t && t === t.toUpperCase() && /[A-Z]/.test(t) && t.length < 60) {
+      if (S_HEAD.test(t)) { cur = 'subjective'; continue; }
+      if (O_HEAD.test(t)) { cur = 'objective'; continue; }
+      if (AP_HEAD.test(t)) { cur = 'assessmentPlan'; continue; }
+    }
+    if (cur) out[cur] += line + '\n';
+  }
+  return out;
+}
+
+function primockCases(dir: string, gold: Record<string, Case['gold']> | null): Case[] {
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => {
+    const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { id: string; note: string; utterances: { start: number; end: number; speaker: string; text: string }[] };
+    const lines: TranscriptLine[] = [...r.utterances]
+      .sort((a, b) => a.start - b.start)
+      .map((u) => ({
+        speaker: u.speaker === 'doctor' ? 'doctor' as const : u.speaker === 'patient' ? 'patient' as const : 'unknown' as const,
+        text: u.text.replace(/<\/?UNSURE>|<UNIN\/>/g, '').replace(/\s+/g, ' ').trim(),
+        start: u.start,
+        end: u.end,
+      }))
+      .filter((l) => l.text.length > 0);
+    // PriMock notes: history, then "Imp:", then "Plan:"
+    const imp = r.note.search(/\n\s*Imp:/i);
+    const plan = r.note.search(/\n\s*Plan:/i);
+    const s = r.note.slice(0, imp >= 0 ? imp : plan >= 0 ? plan : r.note.length);
+    const ap = imp >= 0 ? r.note.slice(imp) : plan >= 0 ? r.note.slice(plan) : '';
+    return {
+      dataset: 'primock57',
+      id: r.id,
+      input: { lines, mode: 'consultation', language: 'en' },
+      note: r.note,
+      ref: { subjective: s, objective: '', assessmentPlan: ap },
+      gold: gold ? gold[r.id] ?? null : null,
+    };
+  });
+}
+
+// ── metrics ─────────────────────────────────────────────────────────────────
+interface PR { tp: number; fp: number; fn: number }
+const pr = (): PR => ({ tp: 0, fp: 0, fn: 0 });
+const precision = (c: PR) => (c.tp + c.fp ? c.tp / (c.tp + c.fp) : 1);
+const recall = (c: PR) => (c.tp + c.fn ? c.tp / (c.tp + c.fn) : 1);
+const f1 = (c: PR) => { const p = precision(c); const r = recall(c); return p + r ? (2 * p * r) / (p + r) : 0; };
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+/** null where there was nothing to count (e.g. no vitals in the notes nor extracted). */
+const summary = (c: PR) => ({ precision: c.tp + c.fp ? r3(precision(c)) : null, recall: c.tp + c.fn ? r3(recall(c)) : null, f1: c.tp + c.fp + c.fn ? r3(f1(c)) : null, tp: c.tp, fp: c.fp, fn: c.fn });
+
+const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+function ngrams(t: string[], n: number): Map<string, number> {
+  const m = new Map<string, number>();
+  for (let i = 0; i + n <= t.length; i++) {
+    const k = t.slice(i, i + n).join(' ');
+    m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+}
+function rougeN(cand: string[], ref: string[], n: number): number {
+  const c = ngrams(cand, n);
+  const r = ngrams(ref, n);
+  let overlap = 0;
+  for (const [k, v] of c) overlap += Math.min(v, r.get(k) ?? 0);
+  const cTot = Math.max(0, cand.length - n + 1);
+  const rTot = Math.max(0, ref.length - n + 1);
+  if (!cTot || !rTot || !overlap) return 0;
+  const p = overlap / cTot;
+  const rc = overlap / rTot;
+  return (2 * p * rc) / (p + rc);
+}
+function rougeL(cand: string[], ref: string[]): number {
+  if (!cand.length || !ref.length) return 0;
+  let prev = new Uint16Array(ref.length + 1);
+  let cur = new Uint16Array(ref.length + 1);
+  for (let i = 1; i <= cand.length; i++) {
+    for (let j = 1; j <= ref.length; j++) {
+      cur[j] = cand[i - 1] === ref[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  const lcs = prev[ref.length]!;
+  if (!lcs) return 0;
+  const p = lcs / cand.length;
+  const rc = lcs / ref.length;
+  return (2 * p * rc) / (p + rc);
+}
+function rouge(cand: string, ref: string) {
+  const c = tokens(cand);
+  const r = tokens(ref);
+  return { rouge1: rougeN(c, r, 1), rouge2: rougeN(c, r, 2), rougeL: rougeL(c, r) };
+}
+
+/** Generic names of drugs the lexicon finds in the note (the train-split reference). */
+function lexiconDrugs(note: string): string[] {
+  const out = new Set<string>();
+  for (const line of note.split('\n')) {
+    const nt = normalizeText(line);
+    for (const m of drugMatcher().match(nt.norm)) if (m.value.kind !== 'ambiguous') out.add(m.value.entry.generic);
+  }
+  return [...out];
+}
+
+function vitalKey(type: string, value: string): string {
+  return `${type}:${value}`;
+}
+
+// ── run ─────────────────────────────────────────────────────────────────────
+const goldAll = JSON.parse(fs.readFileSync(path.join(root, 'bench', 'eval-extract.gold.json'), 'utf8')) as Record<string, Record<string, Case['gold']>>;
+const cases: Case[] = split === 'train'
+  ? aciCases(path.join(dataDir, 'aci-bench', 'train.jsonl'), 'aci-bench/train', null)
+  : [
+      ...aciCases(path.join(dataDir, 'aci-bench', 'valid.jsonl'), 'aci-bench/valid', goldAll['aci-bench/valid']!),
+      ...primockCases(path.join(dataDir, 'primock57'), goldAll['primock57']!),
+    ];
+
+const perDataset = new Map<string, { meds: PR; vitals: PR; rouge: Record<string, { r1: number[]; r2: number[]; rl: number[] }>; ms: number[]; details: unknown[] }>();
+for (const c of cases) {
+  let d = perDataset.get(c.dataset);
+  if (!d) perDataset.set(c.dataset, (d = { meds: pr(), vitals: pr(), rouge: {}, ms: [], details: [] }));
+  const t0 = performance.now();
+  const res = extractTemplates(['medications', 'vitals', 'soap'], c.input);
+  d.ms.push(performance.now() - t0);
+
+  // medications
+  const medsOut = res.medications?.status === 'success' ? (res.medications.data as { medications: { generic_name: string; name: string }[] }).medications : [];
+  const predicted = new Set(medsOut.map((m) => m.generic_name));
+  const goldMeds = c.gold ? new Set(c.gold.medications.map((n) => normalizeDrugName(n) ?? n.toLowerCase())) : new Set(lexiconDrugs(c.note));
+  const fp = [...predicted].filter((x) => !goldMeds.has(x));
+  const fn = [...goldMeds].filter((x) => !predicted.has(x));
+  d.meds.tp += [...predicted].filter((x) => goldMeds.has(x)).length;
+  d.meds.fp += fp.length;
+  d.meds.fn += fn.length;
+
+  // vitals
+  const vOut = res.vitals?.status === 'success' ? (res.vitals.data as { readings: { type: string; value: number; value2: number | null }[] }).readings : [];
+  const predV = new Set(vOut.map((v) => vitalKey(v.type, v.type === 'blood_pressure' ? `${v.value}/${v.value2}` : String(v.value))));
+  let goldV: Set<string>;
+  if (c.gold) goldV = new Set(c.gold.vitals.map(([t, v]) => vitalKey(t, v)));
+  else {
+    goldV = new Set<string>();
+    for (const line of c.note.split('\n')) for (const s of splitSentences(0, normalizeText(line).norm)) for (const r of findVitals(s.text)) goldV.add(vitalKey(r.type, r.type === 'blood_pressure' ? `${r.value}/${r.value2}` : String(r.value)));
+  }
+  const vfp = [...predV].filter((x) => !goldV.has(x));
+  const vfn = [...goldV].filter((x) => !predV.has(x));
+  d.vitals.tp += [...predV].filter((x) => goldV.has(x)).length;
+  d.vitals.fp += vfp.length;
+  d.vitals.fn += vfn.length;
+
+  // ROUGE
+  if (res.soap?.status === 'success') {
+    const s = res.soap.data as { subjective: { text: string }; objective: { text: string }; assessment: { text: string }; plan: { text: string } };
+    const pairs: [string, string, string][] = [
+      ['subjective', s.subjective.text, c.ref.subjective],
+      ['objective', s.objective.text, c.ref.objective],
+      ['assessment_plan', `${s.assessment.text} ${s.plan.text}`, c.ref.assessmentPlan],
+      ['whole_note', `${s.subjective.text} ${s.objective.text} ${s.assessment.text} ${s.plan.text}`, c.note],
+    ];
+    for (const [name, cand, ref] of pairs) {
+      if (!ref.trim()) continue;
+      const r = rouge(cand, ref);
+      const acc = (d.rouge[name] ??= { r1: [], r2: [], rl: [] });
+      acc.r1.push(r.rouge1);
+      acc.r2.push(r.rouge2);
+      acc.rl.push(r.rougeL);
+    }
+  }
+  d.details.push({ id: c.id, medications: { predicted: [...predicted], reference: [...goldMeds], false_positives: fp, false_negatives: fn }, vitals: { false_positives: vfp, false_negatives: vfn } });
+  if (verbose && (fp.length || fn.length)) console.log(`${c.id}: meds FP ${JSON.stringify(fp)} FN ${JSON.stringify(fn)}`);
+}
+
+// negation set
+const negSet = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'negation-phrases.json'), 'utf8')) as { phrases: { text: string; target: string; negated: boolean }[] };
+const negErrors: unknown[] = [];
+for (const p of negSet.phrases) {
+  const norm = normalizeText(p.text).norm;
+  const at = norm.indexOf(p.target.toLowerCase());
+  const sentence = splitSentences(0, norm).find((s) => s.start <= at && at < s.end);
+  const got = at >= 0 && sentence ? negationStatus(sentence.text, at - sentence.start, at - sentence.start + p.target.length).negated : null;
+  if (got !== p.negated) negErrors.push({ text: p.text, target: p.target, expected: p.negated, got });
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const allMeds = pr();
+const allVitals = pr();
+const datasets: Record<string, unknown> = {};
+for (const [name, d] of perDataset) {
+  allMeds.tp += d.meds.tp; allMeds.fp += d.meds.fp; allMeds.fn += d.meds.fn;
+  allVitals.tp += d.vitals.tp; allVitals.fp += d.vitals.fp; allVitals.fn += d.vitals.fn;
+  datasets[name] = {
+    encounters: d.ms.length,
+    medications: summary(d.meds),
+    vitals: summary(d.vitals),
+    rouge: Object.fromEntries(Object.entries(d.rouge).map(([k, v]) => [k, { rouge1: r3(mean(v.r1)), rouge2: r3(mean(v.r2)), rougeL: r3(mean(v.rl)), n: v.r1.length }])),
+    extract_ms_mean: r3(mean(d.ms)),
+    details: d.details,
+  };
+}
+
+const result = {
+  generated_at: new Date().toISOString(),
+  split,
+  reference: split === 'train'
+    ? 'ACI-BENCH train; reference drugs and vitals = lexicon/vital rules run over the note (tuning only, circular)'
+    : 'ACI-BENCH valid + PriMock57 day 1; reference = hand annotation of the clinicians\' notes (bench/eval-extract.gold.json)',
+  medications: summary(allMeds),
+  vitals: summary(allVitals),
+  negation: { phrases: negSet.phrases.length, errors: negErrors.length, failures: negErrors },
+  targets: { medication_recall: 0.85, medication_precision: 0.9, negation_errors: 0 },
+  datasets,
+};
+fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
+const outFile = path.join(root, 'bench', 'results', split === 'train' ? 'extract-train.json' : 'extract.json');
+fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+
+const fmt = (x: number, n: number) => (n ? r3(x).toFixed(3) : '  n/a');
+const line = (label: string, c: PR) => `${label.padEnd(28)} P ${fmt(precision(c), c.tp + c.fp)}  R ${fmt(recall(c), c.tp + c.fn)}  F1 ${fmt(f1(c), c.tp + c.fp + c.fn)}  (tp ${c.tp}, fp ${c.fp}, fn ${c.fn})`;
+console.log(`rules extractor — ${result.reference}`);
+for (const [name, d] of perDataset) {
+  console.log(`\n${name} (${d.ms.length} encounters, ${r3(mean(d.ms))} ms each)`);
+  console.log(line('  medications', d.meds));
+  console.log(line('  vitals', d.vitals));
+  for (const [k, v] of Object.entries(d.rouge)) console.log(`  ROUGE ${k.padEnd(20)} R1 ${r3(mean(v.r1)).toFixed(3)}  R2 ${r3(mean(v.r2)).toFixed(3)}  RL ${r3(mean(v.rl)).toFixed(3)}  (n=${v.r1.length})`);
+}
+console.log(`\n${line('all medications', allMeds)}`);
+console.log(line('all vitals', allVitals));
+console.log(`negation: ${negErrors.length} errors on ${negSet.phrases.length} phrases`);
+for (const e of negErrors) console.log('  ', JSON.stringify(e));
+console.log(`\nwritten ${path.relative(root, outFile)}`);

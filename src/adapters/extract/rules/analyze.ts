@@ -1,0 +1,181 @@
+/** Runs every rule over a transcript once; templates are views of the result. */
+import type { Evidence, ExtractionInput } from '../../../ports/extractor.js';
+import { buildDoc, ev, isClinician, type Doc, type DocSentence } from './doc.js';
+import { findAdvice, findAllergies, findDiagnoses, findFollowUp, findInvestigations, findReferrals } from './findings.js';
+import { aggregateMedications, findMedicationMentions } from './medications.js';
+import { classifySentence, emptyFacts, type SentenceFacts } from './sections.js';
+import { aggregateSymptoms, findSymptomMentions } from './symptoms.js';
+import type {
+  AdviceItem, AllergyItem, DiagnosisItem, FollowUpItem, InvestigationItem, MedicationItem, ReferralItem, SoapSection,
+  Statement, SymptomItem, VitalItem,
+} from './types.js';
+import { findVitals, formatVital } from './vitals.js';
+
+export interface ChiefComplaint {
+  text: string;
+  evidence: Evidence[];
+}
+
+export interface Analysis {
+  doc: Doc;
+  chiefComplaint: ChiefComplaint | null;
+  symptoms: SymptomItem[];
+  vitals: VitalItem[];
+  medications: MedicationItem[];
+  diagnoses: DiagnosisItem[];
+  allergies: AllergyItem[];
+  noKnownAllergies: Evidence | null;
+  investigations: InvestigationItem[];
+  advice: AdviceItem[];
+  followUp: FollowUpItem | null;
+  referrals: ReferralItem[];
+  /** Sentences by SOAP section, in transcript order. */
+  sections: Record<SoapSection, Statement[]>;
+}
+
+
+export function analyze(input: ExtractionInput): Analysis {
+  const doc = buildDoc(input);
+  const facts = new Map<number, SentenceFacts>();
+  const fact = (idx: number) => {
+    let f = facts.get(idx);
+    if (!f) facts.set(idx, (f = emptyFacts()));
+    return f;
+  };
+  const sentenceAt = (line: number, start: number): DocSentence | undefined =>
+    doc.lines[line]?.sentences.find((s) => s.start <= start && start < s.end);
+
+  // symptoms
+  const symptomMentions = findSymptomMentions(doc);
+  for (const m of symptomMentions) fact(m.sentence.idx).symptoms++;
+  const symptoms = aggregateSymptoms(doc, symptomMentions);
+
+  // vitals (clinician and patient: patients report home readings)
+  const vitals: VitalItem[] = [];
+  for (const s of doc.sentences) {
+    for (const r of findVitals(s.text)) {
+      const e = ev(doc, s.line, s.start + r.start, s.start + r.end);
+      vitals.push({ type: r.type, value: r.value, value2: r.value2, unit: r.unit, qualifier: r.qualifier, text: formatVital(r), evidence: [e] });
+      fact(s.idx).vitals++;
+    }
+  }
+
+  // medications
+  const { mentions, allergies: allergyDrugHits } = findMedicationMentions(doc);
+  for (const m of mentions) {
+    const f = fact(m.sentence.idx);
+    if (m.explicit && isClinician(m.sentence) && m.action !== 'continue') f.medsPlanned++;
+    else if (m.explicit && isClinician(m.sentence) && m.action === 'continue' && /\b(?:continue|refill|keep|stay)\b/.test(m.sentence.text)) f.medsPlanned++;
+    else f.medsCurrent++;
+  }
+  const medications = aggregateMedications(doc, mentions);
+
+  const diagnoses = findDiagnoses(doc);
+  for (const d of diagnoses) {
+    for (const e of d.evidence) {
+      const s = sentenceAt(e.line, toNorm(doc, e));
+      if (!s) continue;
+      if (d.status === 'confirmed' || d.status === 'provisional') fact(s.idx).diagnosesAssessed++;
+      else fact(s.idx).diagnosesHistory++;
+    }
+  }
+  const { items: allergies, noneKnown } = findAllergies(doc, allergyDrugHits);
+  for (const a of allergies) for (const e of a.evidence) {
+    const s = sentenceAt(e.line, toNorm(doc, e));
+    if (s) fact(s.idx).allergy++;
+  }
+  const investigations = findInvestigations(doc);
+  for (const i of investigations) for (const e of i.evidence) {
+    const s = sentenceAt(e.line, toNorm(doc, e));
+    if (!s) continue;
+    if (i.status === 'ordered' && isClinician(s)) fact(s.idx).ordered++;
+    else if (i.status === 'result') fact(s.idx).results++;
+  }
+  const medSpans = mentions.map((m) => ({ line: m.sentence.line, start: m.spanStart, end: m.spanEnd }));
+  const advice = findAdvice(doc, medSpans);
+  for (const a of advice) for (const e of a.evidence) {
+    const s = sentenceAt(e.line, toNorm(doc, e));
+    if (s) fact(s.idx).advice++;
+  }
+  const followUp = findFollowUp(doc);
+  if (followUp) for (const e of followUp.evidence) {
+    const s = sentenceAt(e.line, toNorm(doc, e));
+    if (s) fact(s.idx).followUp++;
+  }
+  const referrals = findReferrals(doc);
+  for (const r of referrals) for (const e of r.evidence) {
+    const s = sentenceAt(e.line, toNorm(doc, e));
+    if (s) fact(s.idx).referral++;
+  }
+
+  const sections: Record<SoapSection, Statement[]> = { subjective: [], objective: [], assessment: [], plan: [] };
+  for (const s of doc.sentences) {
+    const sec = classifySentence(doc, s, facts.get(s.idx) ?? emptyFacts());
+    if (!sec) continue;
+    const e = ev(doc, s.line, s.start, s.end);
+    sections[sec].push({ text: e.text.trim(), evidence: [e] });
+  }
+
+  return {
+    doc,
+    chiefComplaint: chiefComplaint(doc, symptoms, symptomMentions, diagnoses),
+    symptoms,
+    vitals,
+    medications,
+    diagnoses,
+    allergies,
+    noKnownAllergies: noneKnown,
+    investigations,
+    advice,
+    followUp,
+    referrals,
+    sections,
+  };
+}
+
+/** Offset of an evidence span in its line's normalised text. */
+function toNorm(doc: Doc, e: Evidence): number {
+  const nt = doc.lines[e.line]?.nt;
+  if (!nt) return 0;
+  const i = nt.starts.findIndex((x) => x >= e.start);
+  return i < 0 ? nt.norm.length - 1 : i;
+}
+
+const OPENING_Q = /\b(?:what brings you|what brought you|how can i help|what can i do for you|what's going on|what is going on|what seems to be|what's the problem|what is the problem|tell me (?:about|what)|how are you|what happened|what's been going on|reason for (?:your|the) visit|here for|in today)\b/;
+
+/** The presenting complaint: present symptoms of the patient's first answer, else the first present ones. */
+function chiefComplaint(
+  doc: Doc,
+  symptoms: SymptomItem[],
+  mentions: ReturnType<typeof findSymptomMentions>,
+  diagnoses: DiagnosisItem[],
+): ChiefComplaint | null {
+  const present = mentions.filter((m) => m.status === 'present');
+  let chosen: typeof present = [];
+  const opening = doc.sentences.find((s) => isClinician(s) && OPENING_Q.test(s.text) && s.idx < 40);
+  if (opening) {
+    const lines = doc.lines.slice(opening.line + 1, opening.line + 5).filter((l) => l.speaker === 'patient').map((l) => l.index);
+    for (const li of lines) {
+      chosen = present.filter((m) => m.sentence.line === li);
+      if (chosen.length) break;
+    }
+  }
+  if (!chosen.length && present.length) {
+    const firstIdx = present[0]!.sentence.idx;
+    chosen = present.filter((m) => m.sentence.idx === firstIdx);
+  }
+  if (chosen.length) {
+    const names = [...new Set(chosen.map((m) => m.name))].slice(0, 4);
+    const parts = names.map((n) => {
+      const item = symptoms.find((s) => s.name === n || s.name.toLowerCase().endsWith(' ' + n.toLowerCase()));
+      const dur = item?.duration;
+      return dur ? `${item!.name} for ${dur}` : (item?.name ?? n);
+    });
+    const text = parts.map((p, i) => (i === 0 ? p : p[0]!.toLowerCase() + p.slice(1))).join(', ');
+    return { text, evidence: chosen.map((m) => ev(doc, m.sentence.line, m.start, m.end)) };
+  }
+  const dx = diagnoses.find((d) => d.status !== 'ruled_out');
+  if (dx) return { text: `Follow-up of ${dx.name.toLowerCase()}`, evidence: dx.evidence.slice(0, 1) };
+  return null;
+}
+

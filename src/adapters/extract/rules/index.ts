@@ -1,0 +1,68 @@
+/**
+ * The `rules` extractor: offline, deterministic clinical extraction. One analysis of
+ * the transcript (symptoms with negation and duration, vitals, medications with dose /
+ * frequency / duration / action, diagnoses, allergies, investigations, advice,
+ * follow-up, SOAP sections), assembled per template; every item carries evidence.
+ */
+import type { ExtractionInput, Extractor, TemplateExtraction } from '../../../ports/extractor.js';
+import { TemplateRegistry } from '../../../core/templates/registry.js';
+import { analyze, type Analysis } from './analyze.js';
+import { BUILDERS } from './templates.js';
+
+export { parseTranscriptText } from './transcript.js';
+export { analyze } from './analyze.js';
+export { normalizeDrugName } from './medications.js';
+export type { Analysis } from './analyze.js';
+
+const defaultRegistry = new TemplateRegistry();
+
+/**
+ * Extracts several templates from one transcript (the analysis runs once). Pure: same
+ * input, same output. Unknown ids give `template_not_found`; it never throws.
+ */
+export function extractTemplates(
+  templateIds: readonly string[],
+  input: ExtractionInput,
+  registry: TemplateRegistry = defaultRegistry,
+): Record<string, TemplateExtraction> {
+  const out: Record<string, TemplateExtraction> = Object.create(null) as Record<string, TemplateExtraction>;
+  let analysis: Analysis | null = null;
+  let analysisError: unknown = null;
+  for (const id of templateIds) {
+    const def = registry.get(id);
+    if (!def || !def.rules) {
+      out[id] = { status: 'failed', error: { code: 'template_not_found', message: `unknown template: ${String(id)}` } };
+      continue;
+    }
+    if (!analysis && !analysisError) {
+      try {
+        analysis = analyze(input);
+      } catch (err) {
+        analysisError = err;
+      }
+    }
+    if (!analysis) {
+      out[id] = { status: 'failed', error: { code: 'extraction_failed', message: `rules extraction failed: ${errorMessage(analysisError)}` } };
+      continue;
+    }
+    try {
+      out[id] = { status: 'success', data: BUILDERS[def.rules.builder](analysis, input) };
+    } catch (err) {
+      out[id] = { status: 'failed', error: { code: 'extraction_failed', message: `rules extraction failed: ${errorMessage(err)}` } };
+    }
+  }
+  return out;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class RulesExtractor implements Extractor {
+  readonly id = 'rules';
+  constructor(private readonly registry: TemplateRegistry = defaultRegistry) {}
+
+  async extract(templateId: string, input: ExtractionInput): Promise<TemplateExtraction> {
+    return extractTemplates([templateId], input, this.registry)[templateId]!;
+  }
+}

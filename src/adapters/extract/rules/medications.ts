@@ -1,0 +1,347 @@
+/**
+ * Medication mentions from the drug lexicon, each with dose, route, frequency,
+ * duration, instructions and the action (start / continue / increase / decrease / stop
+ * / hold) read from the words around it; mentions of the same drug are merged.
+ */
+import type { Evidence } from '../../../ports/extractor.js';
+import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
+import {
+  findAction, findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration,
+  type ActionCue, type Dose, type Duration, type Found, type Frequency, type MedAction,
+} from './dosing.js';
+import { DRUGS, type DrugEntry, type Route } from './lexicon/drugs.js';
+import { PhraseMatcher } from './lexicon/matcher.js';
+import { negationStatus } from './negation.js';
+import { sentenceCase } from './text.js';
+import type { MedicationItem } from './types.js';
+
+interface DrugHit {
+  entry: DrugEntry;
+  /** The lexicon term that matched. */
+  term: string;
+  kind: 'generic' | 'brand' | 'alias' | 'ambiguous';
+}
+
+let matcher: PhraseMatcher<DrugHit> | null = null;
+export function drugMatcher(): PhraseMatcher<DrugHit> {
+  if (!matcher) {
+    const entries: [string, DrugHit][] = [];
+    for (const e of DRUGS) {
+      entries.push([e.generic, { entry: e, term: e.generic, kind: 'generic' }]);
+      for (const b of e.brands) entries.push([b, { entry: e, term: b, kind: 'brand' }]);
+      for (const a of e.aliases) entries.push([a, { entry: e, term: a, kind: 'alias' }]);
+      for (const a of e.ambiguous) entries.push([a, { entry: e, term: a, kind: 'ambiguous' }]);
+    }
+    matcher = new PhraseMatcher(entries);
+  }
+  return matcher;
+}
+
+/** Generic name for a drug named any way the lexicon knows (for evaluation and tests). */
+export function normalizeDrugName(name: string): string | null {
+  const hit = drugMatcher().lookup(name.toLowerCase());
+  return hit ? hit.entry.generic : null;
+}
+
+export interface AllergyDrugHit {
+  generic: string;
+  surface: string;
+  line: number;
+  start: number;
+  end: number;
+}
+
+export interface MedicationMention {
+  hit: DrugHit;
+  sentence: DocSentence;
+  start: number;
+  end: number;
+  dose: Found<Dose> | null;
+  frequency: Found<Frequency> | null;
+  duration: Found<Duration> | null;
+  route: Route | null;
+  instructions: Found<string>[];
+  action: MedAction;
+  explicit: boolean;
+  /** Furthest end of any attribute, for evidence. */
+  spanStart: number;
+  spanEnd: number;
+}
+
+const FORM_BEFORE = /\b(?:tab|tabs|tablet|tablets|cap|caps|capsule|capsules|syp|syrup|inj|injection|susp|suspension|cream|ointment|gel|drops|inhaler|spray|sachet|lotion)\.?\s*$/;
+const NOT_A_DRUG_AFTER = /^\s*(?:level|levels|deficiency|deficient|allergy|allergies|allergic|toxicity|resistance|test|tests|testing|overload|studies|study|panel|sensitivity|intolerance|reaction|screen|stores|saturation|status|labs?|clinic|pump settings)\b/;
+const NOT_A_DRUG_BEFORE = /\b(?:high|low|elevated|normal|raised|your|his|her)\s+(?:serum\s+)?$/;
+const HORMONE_CLASSES = /androgen|oestrogen|progestogen|thyroid hormone|mineral|electrolyte|vitamin/;
+const ALLERGY_BEFORE = /\b(?:allergic|allergy|allergies|reaction|reacts|sensitive|intolerant|intolerance)\s+(?:to|with|from)\s+(?:[a-z-]+\s*(?:,|and|or)?\s*){0,4}$/;
+
+const MAX_PRE = 70;
+const MAX_POST = 110;
+
+// ── Speech-recogniser misspellings ("cisplacin", "etoside") ──────────────────
+let fuzzyIndex: Map<string, { name: string; hit: DrugHit }[]> | null = null;
+function fuzzyCandidates(prefix: string) {
+  if (!fuzzyIndex) {
+    fuzzyIndex = new Map();
+    for (const e of DRUGS) {
+      const names: [string, DrugHit['kind']][] = [[e.generic, 'generic'], ...e.brands.map((b) => [b, 'brand'] as [string, DrugHit['kind']]), ...e.aliases.map((a) => [a, 'alias'] as [string, DrugHit['kind']])];
+      for (const [n, kind] of names) {
+        if (!/^[a-z]{7,}$/.test(n)) continue;
+        const k = n.slice(0, 2);
+        const list = fuzzyIndex.get(k) ?? [];
+        list.push({ name: n, hit: { entry: e, term: n, kind } });
+        fuzzyIndex.set(k, list);
+      }
+    }
+  }
+  return fuzzyIndex.get(prefix) ?? [];
+}
+/** English words within an edit or two of a drug name. */
+const FUZZY_STOP = new Set(['reaction', 'reactions', 'reactive', 'meantime', 'androgen', 'androgens', 'program', 'programs', 'cytology', 'nicotine', 'aspiring', 'insular', 'proscribe']);
+const DRUG_CONTEXT = /\b(?:take|takes|taking|took|on|start|started|starting|prescribe|prescribed|continue|continuing|medication|medications|medicine|medicines|tablet|tablets|capsule|dose|chemo|chemotherapy|chemotherapies|inhaler|cream|injection|pill|pills|as well as|and|of)\s*(?:the\s+|your\s+|some\s+)?$/;
+
+/** Damerau-Levenshtein distance, or max+1 when it exceeds max. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev2: number[] = [];
+  let prev: number[] = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur: number[] = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
+      cur.push(v);
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > max) return max + 1;
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+function fuzzyHits(text: string, taken: { start: number; end: number }[]) {
+  const out: { start: number; end: number; surface: string; value: DrugHit }[] = [];
+  const re = /[a-z]{7,}/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const w = m[0];
+    const start = m.index;
+    const end = start + w.length;
+    if (FUZZY_STOP.has(w) || taken.some((t) => start < t.end && t.start < end)) continue;
+    const before = text.slice(Math.max(0, start - 40), start);
+    const after = text.slice(end, end + 25);
+    if (!DRUG_CONTEXT.test(before) && !/^\s*-?\s*\d+(?:\.\d+)?\s*(?:mg|mcg|milligrams?|units?)\b/.test(after)) continue;
+    let best: { d: number; hit: DrugHit } | null = null;
+    for (const c of fuzzyCandidates(w.slice(0, 2))) {
+      if (c.name === w) continue;
+      const max = c.name.length >= 9 ? 2 : 1;
+      const d = editDistance(w, c.name, max);
+      if (d <= max && (!best || d < best.d)) best = { d, hit: c.hit };
+    }
+    if (best) out.push({ start, end, surface: w, value: best.hit });
+  }
+  return out;
+}
+
+/** Drug mentions of one sentence, ambiguous names kept only next to a dose or form. */
+function drugHits(s: DocSentence) {
+  const exact = drugMatcher().match(s.text);
+  const hits = [...exact, ...fuzzyHits(s.text, exact)].sort((a, b) => a.start - b.start);
+  return hits.filter((h) => {
+    const after = s.text.slice(h.end);
+    const before = s.text.slice(0, h.start);
+    if (h.value.kind === 'ambiguous') {
+      if (!(FORM_BEFORE.test(before) || /^\s*-?\s*\d/.test(after))) return false;
+    }
+    if (NOT_A_DRUG_AFTER.test(after)) return false;
+    if (HORMONE_CLASSES.test(h.value.entry.drugClass) && NOT_A_DRUG_BEFORE.test(before) && !/\b(?:your|his|her)\s+$/.test(before)) return false;
+    return true;
+  });
+}
+
+export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[]; allergies: AllergyDrugHit[] } {
+  const mentions: MedicationMention[] = [];
+  const allergies: AllergyDrugHit[] = [];
+  for (const s of doc.sentences) {
+    const hits = drugHits(s);
+    hits.forEach((h, i) => {
+      const text = s.text;
+      const before = text.slice(0, h.start);
+      if (ALLERGY_BEFORE.test(before.slice(-60)) || /^\s*(?:allergy|allergies)\b/.test(text.slice(h.end))) {
+        allergies.push({ generic: h.value.entry.generic, surface: h.surface, line: s.line, start: s.start + h.start, end: s.start + h.end });
+        return;
+      }
+      const prevEnd = i > 0 ? hits[i - 1]!.end : 0;
+      const nextStart = i + 1 < hits.length ? hits[i + 1]!.start : text.length;
+      const postEnd = Math.min(nextStart, h.end + MAX_POST, text.length);
+      let post = text.slice(h.end, postEnd);
+      // a dose that belongs to the next drug ("… and 20 mg of lisinopril") is not ours
+      if (i + 1 < hits.length) {
+        const tail = /(?:,|\band\b|\bor\b|\bplus\b|\bwith\b)?\s*(?:\d+(?:\.\d+)?\s*[a-z%]+\s+(?:of\s+)?(?:the\s+)?|(?:tab|tablet|cap|capsule|syrup|inj)\.?\s+)$/.exec(post);
+        if (tail && findDoses(tail[0]).length + (FORM_BEFORE.test(post) ? 1 : 0) > 0) post = post.slice(0, tail.index);
+      }
+      const preStart = Math.max(0, h.start - MAX_PRE);
+      const pre = text.slice(preStart, h.start);
+      const ownPre = text.slice(Math.max(prevEnd, preStart), h.start);
+
+      // dose: after the name ("metformin 500 mg"), or right before it ("500 mg of metformin")
+      const doses = findDoses(post);
+      let dose: Found<Dose> | null = null;
+      const toDose = doses.find((d) => /\bto\s*$/.test(post.slice(0, d.start)) && /\bfrom\b/.test(post.slice(0, d.start)));
+      dose = toDose ?? doses[0] ?? null;
+      if (dose && dose.value.kind === 'quantity') {
+        const strength = doses.find((d) => d.value.kind === 'strength');
+        if (strength) dose = strength;
+      }
+      if (dose) dose = { ...dose, start: dose.start + h.end, end: dose.end + h.end };
+      if (!dose) {
+        const m = /(\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?)?\s*(?:mg|mcg|milligrams?|micrograms?|g|grams?|ml|units?|iu|tablets?|capsules?|puffs?|drops?|pills?)\s+(?:of\s+)?(?:the\s+|your\s+|his\s+|her\s+)?)$/.exec(ownPre);
+        if (m) {
+          const d = findDoses(m[1]!)[0];
+          const at = h.start - ownPre.length + m.index;
+          if (d) dose = { ...d, start: at + d.start, end: at + d.end };
+        }
+      }
+      if (!dose) {
+        // strength straight after a brand: "Dolo 650", "Pan 40", "Glycomet 500"
+        const m = /^\s*-?\s*(\d+(?:\.\d+)?)(?!\s*(?:times|days?|weeks?|months?|years?|hours?|%|percent|\/|over|to|or|-))\b/.exec(post);
+        if (m) {
+          const v = Number(m[1]);
+          if (v > 0 && v <= 2000) {
+            const at = h.end + m.index + m[0].indexOf(m[1]!);
+            dose = { value: { value: v, max: null, unit: 'mg', kind: 'strength' }, start: at, end: at + m[1]!.length };
+          }
+        }
+      }
+      const freqRaw = findFrequency(post);
+      const frequency = freqRaw ? { ...freqRaw, start: freqRaw.start + h.end, end: freqRaw.end + h.end } : null;
+      const durRaw = findDurations(post).find((d) => !/^(?:since|ago|back|past|last|previous|over|about|around|approximately|almost|nearly|of)\b/.test(post.slice(d.start, d.end)));
+      const duration = durRaw ? { ...durRaw, start: durRaw.start + h.end, end: durRaw.end + h.end } : null;
+      const instructions = findInstructions(post).map((x) => ({ ...x, start: x.start + h.end, end: x.end + h.end }));
+      const routeFound = findRoute(ownPre.slice(-25) + ' ' + h.surface + ' ' + post.slice(0, 60), ownPre.slice(-25).length + 1);
+      const route: Route | null = routeFound?.value ?? h.value.entry.route ?? null;
+
+      // action from the words around
+      const cue: ActionCue | null = findAction(pre, post);
+      let action: MedAction;
+      let explicit = false;
+      if (cue && cue.strength !== 'weak') {
+        action = cue.action;
+        explicit = true;
+      } else if (FORM_BEFORE.test(ownPre) && isClinician(s)) {
+        action = 'start';
+        explicit = true;
+      } else if (cue) {
+        action = 'continue';
+      } else if (isClinician(s) && doc.mode === 'dictation' && (frequency || duration)) {
+        action = 'start';
+      } else {
+        action = 'continue';
+      }
+      // what the patient says they started is something they are on now
+      if (s.speaker === 'patient' && (action === 'start' || action === 'increase' || action === 'decrease') && !/\b(?:should i|can i|could i|do i)\b/.test(pre)) {
+        action = 'continue';
+        explicit = false;
+      }
+
+      // negation: "not taking aspirin", "no ibuprofen" — dropped unless it is a stop / hold
+      const neg = negationStatus(text, h.start, h.end);
+      if (neg.negated && action !== 'stop' && action !== 'hold') {
+        const mine = /\b(?:my|his|her|your)\s+$/.test(before.slice(-20));
+        if (!mine) return;
+      }
+      // a drug only asked about ("have you tried tylenol or ibuprofen?") counts when the patient
+      // says yes without naming a different drug; a drug they name is picked up from their reply
+      if (s.question && s.speaker !== 'patient' && action !== 'stop' && action !== 'hold') {
+        const a = answerTo(doc, s);
+        if (a.polarity !== 'yes') return;
+        const reply = a.line !== null ? doc.lines[a.line]! : null;
+        if (reply && reply.sentences.some((rs) => drugHits(rs).length > 0)) return;
+      }
+      // a drug talked about as a possibility or a past one is not on the list
+      if (/\b(?:avoid (?:going on|going to|starting|having to|needing)|may need|might need|may have to|might have to|would need|would have to|will need to go on|down the road|in the future|used to (?:take|be on)|was on|were on|previously (?:on|took|taking|tried)|had been on|have you ever (?:been on|taken|tried))\b[^.?!]{0,40}$/.test(before)) return;
+      // a self-correction: "penicillin or, I'm sorry, amoxicillin"
+      if (i + 1 < hits.length && /^\s*,?\s*(?:or\s*,?\s*)?(?:i'm sorry|im sorry|sorry|i mean|rather|no wait|actually)\s*,?\s*$/.test(text.slice(h.end, hits[i + 1]!.start))) return;
+      // a vitamin or mineral to be measured is a lab test: "recheck iron, ferritin, B12 and folate"
+      if (/vitamin|mineral|iron/.test(h.value.entry.drugClass) && /\b(?:check|checking|recheck|rechecking|test|testing|measure|levels? of|labs?|draw|order|blood work|bloodwork)\b[^.?!]{0,40}$/.test(before)) return;
+
+      const starts = [h.start, dose?.start, frequency?.start, duration?.start, ...instructions.map((x) => x.start)].filter((x): x is number => x !== undefined);
+      const ends = [h.end, dose?.end, frequency?.end, duration?.end, ...instructions.map((x) => x.end)].filter((x): x is number => x !== undefined);
+      mentions.push({
+        hit: h.value,
+        sentence: s,
+        start: s.start + h.start,
+        end: s.start + h.end,
+        dose: dose ? { ...dose, start: dose.start + s.start, end: dose.end + s.start } : null,
+        frequency: frequency ? { ...frequency, start: frequency.start + s.start, end: frequency.end + s.start } : null,
+        duration: duration ? { ...duration, start: duration.start + s.start, end: duration.end + s.start } : null,
+        route,
+        instructions: instructions.map((x) => ({ ...x, start: x.start + s.start, end: x.end + s.start })),
+        action,
+        explicit,
+        spanStart: s.start + Math.min(...starts),
+        spanEnd: s.start + Math.max(...ends),
+      });
+    });
+  }
+  return { mentions, allergies };
+}
+
+/** One item per drug (by generic name), in order of first mention. */
+export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): MedicationItem[] {
+  const groups = new Map<string, MedicationMention[]>();
+  for (const m of mentions) {
+    const g = groups.get(m.hit.entry.generic) ?? [];
+    g.push(m);
+    groups.set(m.hit.entry.generic, g);
+  }
+  const items: MedicationItem[] = [];
+  for (const [generic, ms] of groups) {
+    // the deciding mention: the latest explicit one by the clinician, else the latest explicit, else the first
+    const explicit = ms.filter((m) => m.explicit);
+    const decider = [...explicit].reverse().find((m) => isClinician(m.sentence)) ?? explicit[explicit.length - 1] ?? ms[0]!;
+    // attributes: from the decider, else the nearest other mention that has them (later first)
+    const order = [decider, ...[...ms].reverse().filter((m) => m !== decider)];
+    const pick = <K extends 'dose' | 'frequency' | 'duration'>(k: K) => order.find((m) => m[k])?.[k] ?? null;
+    const dose = pick('dose');
+    const frequency = pick('frequency');
+    const duration = pick('duration');
+    const instr = order.find((m) => m.instructions.length)?.instructions ?? [];
+    const routeFromText = order.find((m) => m.route && m.route !== m.hit.entry.route)?.route;
+    const route = routeFromText ?? decider.route ?? decider.hit.entry.route ?? null;
+    const brandHit = ms.find((m) => m.hit.kind === 'brand' || (m.hit.kind === 'ambiguous'));
+    const first = ms[0]!;
+    const display = first.hit.kind === 'generic' || first.hit.kind === 'alias'
+      ? sentenceCase(doc.lines[first.sentence.line]!.nt.orig.slice(...origRange(doc, first)).trim() || first.hit.term)
+      : sentenceCase(first.hit.term);
+    const evidence: Evidence[] = [];
+    for (const m of ms) {
+      const e = ev(doc, m.sentence.line, m.spanStart, m.spanEnd);
+      if (!evidence.some((x) => x.line === e.line && x.start === e.start && x.end === e.end)) evidence.push(e);
+    }
+    items.push({
+      name: display,
+      generic_name: generic,
+      brand_name: brandHit ? sentenceCase(brandHit.hit.term) : null,
+      drug_class: first.hit.entry.drugClass,
+      dosage: dose ? formatDose(dose.value) : null,
+      dose_value: dose ? dose.value.value : null,
+      dose_unit: dose ? dose.value.unit : null,
+      route,
+      frequency: frequency ? frequency.value.code : null,
+      frequency_per_day: frequency ? frequency.value.perDay : null,
+      duration: duration ? formatDuration(duration.value) : null,
+      duration_days: duration ? duration.value.days : null,
+      instructions: instr.length ? [...new Set(instr.map((x) => x.value))].join('; ') : null,
+      action: decider.action,
+      evidence,
+    });
+  }
+  return items;
+}
+
+function origRange(doc: Doc, m: MedicationMention): [number, number] {
+  const e = ev(doc, m.sentence.line, m.start, m.end);
+  return [e.start, e.end];
+}

@@ -1,0 +1,95 @@
+/** Shapes of what the rules extract; templates assemble these into their outputs. */
+import type { Evidence } from '../../../ports/extractor.js';
+import type { MedAction } from './dosing.js';
+import type { VitalType } from './vitals.js';
+
+export interface MedicationItem {
+  /** As named in the transcript (brand or generic), display case. */
+  name: string;
+  generic_name: string;
+  brand_name: string | null;
+  drug_class: string | null;
+  /** "500 mg", "1 tablet", "5-10 ml". */
+  dosage: string | null;
+  dose_value: number | null;
+  dose_unit: string | null;
+  route: string | null;
+  /** OD, BD, TDS, QID, HS, SOS, STAT, 1-0-1, q6h, weekly… */
+  frequency: string | null;
+  frequency_per_day: number | null;
+  /** "5 days", "2 weeks". */
+  duration: string | null;
+  duration_days: number | null;
+  /** "after food", "before breakfast"… joined with "; ". */
+  instructions: string | null;
+  action: MedAction;
+  evidence: Evidence[];
+}
+
+export interface SymptomItem {
+  name: string;
+  status: 'present' | 'absent';
+  duration: string | null;
+  duration_days: number | null;
+  evidence: Evidence[];
+}
+
+export type DiagnosisStatus = 'confirmed' | 'provisional' | 'history' | 'ruled_out';
+
+export interface DiagnosisItem {
+  name: string;
+  status: DiagnosisStatus;
+  evidence: Evidence[];
+}
+
+export interface AllergyItem {
+  substance: string;
+  reaction: string | null;
+  evidence: Evidence[];
+}
+
+export interface InvestigationItem {
+  name: string;
+  status: 'ordered' | 'result' | 'mentioned';
+  evidence: Evidence[];
+}
+
+export interface AdviceItem {
+  text: string;
+  evidence: Evidence[];
+}
+
+export interface FollowUpItem {
+  /** "2 weeks", "3-5 days", "as needed". */
+  interval: string | null;
+  days: number | null;
+  /** "or earlier if bleeding or severe abdominal pain". */
+  condition: string | null;
+  text: string;
+  evidence: Evidence[];
+}
+
+export interface ReferralItem {
+  specialty: string;
+  text: string;
+  evidence: Evidence[];
+}
+
+export interface VitalItem {
+  type: VitalType;
+  value: number;
+  /** Diastolic for blood pressure, else null. */
+  value2: number | null;
+  unit: string;
+  qualifier: string | null;
+  /** "158/96 mmHg". */
+  text: string;
+  evidence: Evidence[];
+}
+
+export interface Statement {
+  text: string;
+  evidence: Evidence[];
+}
+
+export type SoapSection = 'subjective' | 'objective' | 'assessment' | 'plan';
