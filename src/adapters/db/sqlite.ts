@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
@@ -9,10 +11,13 @@ import type { Database } from './schema.js';
  * short query's cost, so statements are kept by SQL text (the set of distinct
  * queries is small and fixed by the code).
  */
-function withStatementCache(db: SQLite.Database, max = 500): SqliteDatabase {
+function withStatementCache(db: SQLite.Database, onClose: () => void, max = 500): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => db.close(),
+    close: () => {
+      onClose();
+      db.close();
+    },
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (!stmt) {
@@ -25,6 +30,27 @@ function withStatementCache(db: SQLite.Database, max = 500): SqliteDatabase {
   };
 }
 
+// Runs in a worker thread with its own connection: checkpoints fsync the WAL and the
+// database, which would otherwise stall the event loop for milliseconds at a time.
+const CHECKPOINTER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 1000');
+const timer = setInterval(() => {
+  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next tick */ }
+}, workerData.intervalMs);
+parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} db.close(); process.exit(0); });
+`;
+
+function startCheckpointer(file: string, intervalMs: number): () => void {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { file, driver, intervalMs } });
+  worker.unref();
+  worker.on('error', () => undefined);
+  return () => worker.postMessage('stop');
+}
+
 /** Opens the embedded database: WAL, a busy timeout for other processes (the CLI), foreign keys on. */
 export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Kysely<Database> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -34,5 +60,8 @@ export function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Kysely
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  sqlite.pragma('wal_autocheckpoint = 0');
+  sqlite.pragma('journal_size_limit = 67108864');
+  const stopCheckpointer = startCheckpointer(file, 1000);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, stopCheckpointer) }) });
 }
