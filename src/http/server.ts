@@ -7,7 +7,7 @@ import type { ApiKeyAuthenticator } from '../core/auth.js';
 import type { SessionService } from '../core/sessions.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
 import { requireApiKey } from './plugins/auth.js';
-import { registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { rateLimitPerTenant } from './plugins/rate-limit.js';
 import { negotiateVersion } from './plugins/version.js';
 import { audioRoutes } from './routes/audio.js';
@@ -39,6 +39,10 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     // Integers stay integers: "3" is not an integer for audio_files_sent.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
+    // Router and HTTP-parser failures answer in the protocol's error shape too.
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    http: { requireHostHeader: false },
   });
   registerErrorHandling(app);
   deps.metrics.install(app);

@@ -644,15 +644,14 @@ describe('hostile file names → 400 invalid_file_name, nothing written anywhere
     assert.deepEqual(tree(), before);
   });
 
-  // Known bugs (see the report): router errors bypass the protocol error handler. errors.ts has a
-  // frameworkErrorHandler for them that server.ts does not pass to Fastify yet; drop `todo` once it does.
-  test('a file name longer than the router limit (500 chars) is a 400 with a protocol error body', { todo: 'answers 414 FST_ERR_MAX_PARAM_LENGTH with Fastify\'s own error body' }, async () => {
+  // Router errors happen before any route runs; frameworkErrorHandler gives them the protocol shape.
+  test('a file name longer than the router limit (500 chars) is a 400 with a protocol error body', async () => {
     const id = await newSession();
     const r = await rawRequest({ path: `${V1}/sessions/${id}/audio/${'e'.repeat(600)}_0.wav`, headers: { 'content-type': 'audio/wav' }, body: WAV2 });
     assertError(r, 400, ['invalid_file_name', 'invalid_request']);
   });
 
-  test('a file name with broken percent-encoding gets a protocol error body', { todo: 'answers 400 FST_ERR_BAD_URL with Fastify\'s own error body' }, async () => {
+  test('a file name with broken percent-encoding gets a protocol error body', async () => {
     const id = await newSession();
     const r = await rawRequest({ path: `${V1}/sessions/${id}/audio/%ZZ_0.wav`, headers: { 'content-type': 'audio/wav' }, body: WAV2 });
     assertError(r, 400);
@@ -855,7 +854,6 @@ describe('connections', () => {
 
   test(
     'a client sending a whole mislabelled 2 MB body gets the 400, never a connection reset',
-    { todo: 'the server closes a connection whose body it stopped reading; bytes still in flight reset it and the answer can be lost (EPIPE)' },
     async () => {
       const id = await newSession();
       const outcomes: Record<string, number> = {};

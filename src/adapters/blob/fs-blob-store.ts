@@ -52,7 +52,8 @@ export class FsBlobStore implements BlobStore {
       await fh.writev(bufs);
     };
     try {
-      for await (const piece of body) {
+      // The caller owns `body`: on a refusal it may still read the rest (so the client gets the answer).
+      for await (const piece of body.iterator({ destroyOnReturn: false })) {
         const buf = Buffer.isBuffer(piece) ? piece : Buffer.from(piece as Uint8Array);
         total += buf.length;
         inspect?.(buf, total);
@@ -69,7 +70,6 @@ export class FsBlobStore implements BlobStore {
     } catch (err) {
       await fh.close().catch(() => undefined);
       await fsp.rm(temp, { force: true });
-      body.destroy();
       throw err;
     }
   }

@@ -58,8 +58,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const perr = toProtocolError(err);
     if (perr.status >= 500) request.log.error({ err }, 'request failed');
-    // A body we stopped reading part-way cannot be drained: close the connection.
-    if (perr.code === 'chunk_too_large' || perr.code === 'request_too_large') reply.header('connection', 'close');
+    // A JSON body the parser stopped reading cannot be followed by another request: close.
+    // (Audio routes read the rest of a refused body instead, see routes/audio.ts.)
+    if (!request.raw.complete && perr.code === 'request_too_large') reply.header('connection', 'close');
     reply.status(perr.status).headers(perr.headers ?? {}).send(perr.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

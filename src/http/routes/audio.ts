@@ -41,6 +41,39 @@ function bodyError(err: unknown): unknown {
   return new ProtocolError('invalid_request', 'The upload body is malformed or ended early', { reason });
 }
 
+const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+
+/**
+ * Discards the unread rest of a body, up to a bound of bytes and time; past it the
+ * stream is destroyed and the connection closed (see the onSend hook).
+ */
+async function discardRest(stream: Readable, maxBytes: number, maxMs: number): Promise<void> {
+  if (stream.readableEnded || stream.destroyed) return;
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('data', onData);
+      resolve();
+    };
+    const giveUp = () => {
+      stream.destroy();
+      done();
+    };
+    const onData = (piece: Buffer) => {
+      seen += piece.length;
+      if (seen > maxBytes) giveUp();
+    };
+    const timer = setTimeout(giveUp, maxMs);
+    stream.on('data', onData);
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+    stream.resume();
+  });
+}
+
 /**
  * Audio upload: raw body at /audio/{file_name}, or at /audio with multipart
  * (field "file") or Content-Disposition. Bodies stream to storage; nothing is
@@ -73,7 +106,10 @@ export async function audioRoutes(base: FastifyInstance, sessions: SessionServic
     stream.on('error', () => (streamFailed = true));
     const chunk = await sessions
       .addChunk(tenantId, sessionId, { fileName, contentType, declaredLength: length, body: stream })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
+        // Answer now and read what is left of the refused body in the background (bounded):
+        // closing with bytes in flight would reset the socket and lose the answer.
+        if (!streamFailed) void discardRest(stream, DISCARD_MAX_BYTES, DISCARD_MAX_MS);
         throw streamFailed ? bodyError(err) : err;
       });
     return { session_id: sessionId, success: true, original_filename: chunk.originalName, stored_filename: chunk.name, bytes: chunk.bytes };
@@ -136,7 +172,7 @@ export async function audioRoutes(base: FastifyInstance, sessions: SessionServic
         return await store(session_id, tenantId, part.filename, part.mimetype, undefined, part.file).catch((err: unknown) => {
           // Refused before the part was read (unknown session, bad name or type): let busboy read
           // the rest so the connection stays usable. A part storage gave up on is destroyed.
-          if (!part.file.destroyed) {
+          if (!part.file.destroyed || part.file.readableEnded) {
             part.file.resume();
             draining.add(request);
           }
