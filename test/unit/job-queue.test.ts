@@ -5,18 +5,9 @@ import { migrateToLatest } from '../../src/adapters/db/migrations.js';
 import { openSqlite } from '../../src/adapters/db/sqlite.js';
 import { SqliteJobQueue } from '../../src/adapters/queue/sql-job-queue.js';
 import { SqlSessionStore } from '../../src/adapters/store/sql-session-store.js';
-import type { Clock } from '../../src/ports/clock.js';
+import { TestClock } from '../helpers/clock.js';
 import { tempDataDir } from '../helpers/server.js';
 
-class TestClock implements Clock {
-  t = Date.parse('2026-01-01T00:00:00Z');
-  now() {
-    return new Date(this.t);
-  }
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
 
 async function setup(maxAttempts = 3) {
   const file = path.join(tempDataDir('queue'), 'q.db');

@@ -11,18 +11,12 @@ import { SqlSessionStore } from '../../src/adapters/store/sql-session-store.js';
 import { loadConfig } from '../../src/config.js';
 import { SessionService } from '../../src/core/sessions.js';
 import { createApiKey } from '../../src/core/tenants.js';
-import type { Clock } from '../../src/ports/clock.js';
+import { TestClock } from '../helpers/clock.js';
 import { processSession } from '../../src/worker/process-session.js';
 import { expireDueSessions, purgeOldAudio } from '../../src/worker/sweeper.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { tempDataDir } from '../helpers/server.js';
 
-class TestClock implements Clock {
-  t = Date.parse('2026-01-01T00:00:00Z');
-  now() {
-    return new Date(this.t);
-  }
-}
 
 async function setup() {
   const dir = tempDataDir('sweep');
