@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Session, SessionResult, SessionStatus, StoredChunk } from '../../core/session.js';
 import { OPEN_STATUSES } from '../../core/session.js';
 import type { ApiKeyRecord, SessionStore, SessionTx, Tenant } from '../../ports/session-store.js';
@@ -81,15 +81,22 @@ const toKey = (r: Selectable<Database['api_keys']>): ApiKeyRecord => ({
   lastUsedAt: date(r.last_used_at),
 });
 
+const listChunksQuery = (db: Kysely<Database>, tenantId: string, sessionId: string) =>
+  db.selectFrom('chunks').selectAll().where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).orderBy('seq');
+
 function listChunks(db: Kysely<Database>, tenantId: string, sessionId: string): Promise<StoredChunk[]> {
-  return db
-    .selectFrom('chunks')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .where('session_id', '=', sessionId)
-    .orderBy('seq')
+  return listChunksQuery(db, tenantId, sessionId)
     .execute()
     .then((rows) => rows.map(toChunk));
+}
+
+/**
+ * A query built once and re-run with new parameters: the polling path (Get Session)
+ * skips rebuilding and recompiling the same SQL on every request.
+ */
+function precompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>) {
+  return async (...parameters: unknown[]): Promise<R[]> =>
+    (await db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters) as CompiledQuery<R>)).rows;
 }
 
 /** The transactional operations, written once for every Kysely dialect. */
@@ -187,7 +194,16 @@ class SqlSessionTx implements SessionTx {
 }
 
 export class SqlSessionStore implements SessionStore {
-  constructor(readonly db: Kysely<Database>) {}
+  private readonly selectSession;
+  private readonly selectChunks;
+
+  constructor(readonly db: Kysely<Database>) {
+    this.selectSession = precompiled(
+      db,
+      db.selectFrom('sessions').selectAll().where('tenant_id', '=', '?').where('id', '=', '?').compile(),
+    );
+    this.selectChunks = precompiled(db, listChunksQuery(db, '?', '?').compile());
+  }
 
   transaction<T>(fn: (tx: SessionTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new SqlSessionTx(trx)));
@@ -258,12 +274,12 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async getSession(tenantId: string, sessionId: string) {
-    const r = await this.db.selectFrom('sessions').selectAll().where('tenant_id', '=', tenantId).where('id', '=', sessionId).executeTakeFirst();
+    const [r] = await this.selectSession(tenantId, sessionId);
     return r ? toSession(r) : undefined;
   }
 
-  listChunks(tenantId: string, sessionId: string) {
-    return listChunks(this.db, tenantId, sessionId);
+  async listChunks(tenantId: string, sessionId: string) {
+    return (await this.selectChunks(tenantId, sessionId)).map(toChunk);
   }
 
   async findExpirable(now: Date, limit: number) {
