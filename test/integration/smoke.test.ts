@@ -32,3 +32,18 @@ test('create → upload out of order → end → poll', async () => {
   assert.equal(end.status, 202);
   assert.deepEqual(end.body.audio_files, ['0.wav', '1.wav', '2.wav']);
 });
+
+test('a template asked twice is produced once; regional language tags match their language', async () => {
+  const created = await api(server.url, 'POST', '/voice/v1/sessions', {
+    key,
+    json: { upload_type: 'chunked', communication_protocol: 'http', templates: ['soap', 'soap'], language_hint: ['en-IN'], transcript_language: 'en-GB' },
+  });
+  assert.equal(created.status, 201, created.text);
+  assert.deepEqual(created.body.templates, ['soap']);
+  const refused = await api(server.url, 'POST', '/voice/v1/sessions', {
+    key,
+    json: { upload_type: 'chunked', communication_protocol: 'http', language_hint: ['hi-IN'] },
+  });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.details.field, 'language_hint');
+});
