@@ -46,6 +46,8 @@ test('PocketSphinx with the medical vocabulary transcribes consult-hypertension.
   assert.ok(wer <= 0.15, `WER ${(wer * 100).toFixed(1)}%: ${hyp.join(' ')}`);
   assert.equal(result.language, 'en');
   assert.equal(medical.id, 'pocketsphinx-en-us-medical');
+  assert.equal(medical.usesVad, true);
+  assert.ok(medical.addedWords > 300, `${medical.addedWords} pronunciations added`);
 });
 
 test('"metformin" and "amlodipine" are recognised after adaptation', () => {
@@ -76,9 +78,12 @@ test('decoding runs off the main thread: timers keep firing', () => {
 });
 
 test('the stock model, before adaptation, misses the drug names', async () => {
-  const stock = await PocketsphinxTranscriber.create({ vocabulary: false });
+  // (also: without a VAD model it still transcribes, in fixed pieces)
+  const stock = await PocketsphinxTranscriber.create({ vocabulary: false, vadModelPath: '/nonexistent/silero.onnx' });
   try {
     assert.equal(stock.id, 'pocketsphinx-en-us');
+    assert.equal(stock.usesVad, false);
+    assert.match(stock.note ?? '', /VAD unavailable/);
     const piece = pcm.subarray(39 * 16000, 49 * 16000); // "i'm starting amlodipine … continue metformin …"
     const hyp = words(await stock.transcribe(piece));
     assert.ok(!hyp.includes('amlodipine') && !hyp.includes('metformin'), hyp.join(' '));
