@@ -1,4 +1,3 @@
-import { EventEmitter, once } from 'node:events';
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { newJobId } from '../../core/ids.js';
 import type { Clock } from '../../ports/clock.js';
@@ -10,6 +9,8 @@ export interface BackoffPolicy {
   baseMs: number;
   maxMs: number;
 }
+
+const LEASE_CHECK_MS = 1000;
 
 const toJob = (r: Selectable<JobsTable>): Job => ({
   id: r.id,
@@ -25,15 +26,15 @@ const toJob = (r: Selectable<JobsTable>): Job => ({
  * jitter, and a dead-letter status kept for inspection.
  */
 export class SqliteJobQueue implements JobQueue {
-  private readonly signals = new EventEmitter();
+  private nextLeaseCheck = 0;
+  /** Idle claim loops of this process; an enqueue wakes one of them, not all. */
+  private readonly idle: Array<() => void> = [];
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly defaults: { maxAttempts: number; backoff: BackoffPolicy },
-  ) {
-    this.signals.setMaxListeners(0);
-  }
+  ) {}
 
   async enqueue(job: JobRequest, tx?: SessionTx): Promise<void> {
     const db = (tx?.handle as Transaction<Database> | undefined) ?? this.db;
@@ -57,15 +58,20 @@ export class SqliteJobQueue implements JobQueue {
       })
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .execute();
-    setImmediate(() => this.signals.emit('work'));
+    setImmediate(() => this.idle.shift()?.());
   }
 
   async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
     for (;;) {
-      // Expired leases first (a crashed worker's job), then the oldest due job;
-      // two index-backed lookups rather than one OR that would scan the table.
-      const job = (await this.claimWhere(workerId, leaseMs, 'running', 'locked_until')) ??
-        (await this.claimWhere(workerId, leaseMs, 'queued', 'run_at'));
+      // Expired leases (a crashed worker's job), looked for at most every second,
+      // then the oldest due job: index-backed lookups rather than one OR that scans.
+      const now = this.clock.now().getTime();
+      let job: Job | undefined;
+      if (now >= this.nextLeaseCheck) {
+        job = await this.claimWhere(workerId, leaseMs, 'running', 'locked_until');
+        if (!job) this.nextLeaseCheck = now + LEASE_CHECK_MS;
+      }
+      job ??= await this.claimWhere(workerId, leaseMs, 'queued', 'run_at');
       if (!job) return undefined;
       // A job whose worker died on its last attempt is dead-lettered, not run again.
       if (job.attempts > job.maxAttempts) {
@@ -151,8 +157,19 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   async waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    const timeout = AbortSignal.timeout(ms);
-    await once(this.signals, 'work', { signal: AbortSignal.any([signal, timeout]) }).catch(() => undefined);
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        const i = this.idle.indexOf(wake);
+        if (i >= 0) this.idle.splice(i, 1);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      signal.addEventListener('abort', wake, { once: true });
+      this.idle.push(wake);
+    });
   }
 
   async stats(): Promise<QueueStats> {
