@@ -17,6 +17,9 @@ import { systemClock, type Clock } from './ports/clock.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { SessionStore } from './ports/session-store.js';
+import { PocketsphinxTranscriber } from './adapters/asr/pocketsphinx/index.js';
+import { RulesExtractor } from './adapters/extract/rules/index.js';
+import type { Transcriber } from './ports/transcriber.js';
 import { processSession } from './worker/process-session.js';
 import { startSweeper } from './worker/sweeper.js';
 import { Worker } from './worker/worker.js';
@@ -41,6 +44,20 @@ export async function openAdapters(config: Config, clock: Clock = systemClock): 
   };
 }
 
+/** The speech recogniser named by config; `auto` falls back to none when PocketSphinx is not installed. */
+async function openTranscriber(config: Config, log: Logger): Promise<Transcriber | undefined> {
+  if (config.transcriber === 'none') return undefined;
+  try {
+    const t = await PocketsphinxTranscriber.create();
+    log.info({ transcriber: t.id, note: t.note }, 'speech recogniser ready');
+    return t;
+  } catch (err) {
+    if (config.transcriber === 'pocketsphinx') throw err;
+    log.warn({ err: (err as Error).message }, 'no speech recogniser available: sessions will finish failed (processing_failed)');
+    return undefined;
+  }
+}
+
 export interface App {
   config: Config;
   log: Logger;
@@ -62,13 +79,11 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const sessions = new SessionService(store, blobs, queue, clock, config);
   const metrics = createMetrics(queue);
 
+  const transcriber = config.worker.enabled ? await openTranscriber(config, log) : undefined;
+  const extractor = new RulesExtractor();
+  const pipeline = { store, blobs, clock, templates, transcriber, extractor, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds };
   const worker = config.worker.enabled
-    ? new Worker(
-        queue,
-        { 'process-session': (job) => processSession({ store, clock, templates, transcriber: undefined, log }, job) },
-        config.worker,
-        log,
-      )
+    ? new Worker(queue, { 'process-session': (job) => processSession(pipeline, job) }, config.worker, log)
     : undefined;
   const sweeper = config.worker.enabled
     ? startSweeper({ store, blobs, queue, clock, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
@@ -109,6 +124,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       await server.close();
       await sweeper?.stop();
       await worker?.stop();
+      await transcriber?.close?.();
       await store.close();
     },
   };

@@ -40,6 +40,8 @@ export interface Config {
     pollMs: number;
   };
   sqliteSynchronous: 'NORMAL' | 'FULL';
+  /** `auto`: PocketSphinx when its library and model are installed, else none. */
+  transcriber: 'auto' | 'pocketsphinx' | 'none';
   /** Create a tenant and print a key on the first start (development only). */
   bootstrapDevKey: boolean;
 }
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       pollMs: int(env, 'OPENSCRIBE_JOB_POLL_MS', 1000, 10),
     },
     sqliteSynchronous: oneOf(env, 'OPENSCRIBE_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
+    transcriber: oneOf(env, 'OPENSCRIBE_TRANSCRIBER', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
     bootstrapDevKey: bool(env, 'OPENSCRIBE_BOOTSTRAP_KEY', appEnv === 'development'),
     ...overrides,
   };

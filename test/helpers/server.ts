@@ -71,6 +71,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       OPENSCRIBE_DATA_DIR: dataDir,
       OPENSCRIBE_PUBLIC_URL: url,
       LOG_LEVEL: 'info',
+      // Protocol tests run without a recogniser; the pipeline tests turn it on.
+      OPENSCRIBE_TRANSCRIBER: 'none',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

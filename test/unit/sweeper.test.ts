@@ -15,6 +15,7 @@ import { TestClock } from '../helpers/clock.js';
 import { processSession } from '../../src/worker/process-session.js';
 import { expireDueSessions, purgeOldAudio } from '../../src/worker/sweeper.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
+import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { tempDataDir } from '../helpers/server.js';
 
 
@@ -56,7 +57,7 @@ test('audio of finished sessions is purged after the retention period', async ()
   await sessions.addChunk(tenantId, s.id, { fileName: 'a_0.wav', contentType: 'audio/wav', declaredLength: undefined, body: wav() });
   await sessions.end(tenantId, s.id, 1);
   const job = await queue.claim('w', 1000);
-  await processSession({ store, clock, templates: new TemplateRegistry(), transcriber: undefined, log }, job!);
+  await processSession({ store, blobs, clock, templates: new TemplateRegistry(), transcriber: undefined, extractor: new RulesExtractor(), log, maxChunkDurationSeconds: 20 }, job!);
   assert.equal((await blobs.list(`${tenantId}/${s.id}`)).length, 1);
   clock.t += 86_400_000 - 1;
   assert.equal(await purgeOldAudio(deps), 0);
