@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
+import { runExtract } from './extract.js';
 import { runKeys } from './keys.js';
 import { runMigrate } from './migrate.js';
 import { runServe } from './serve.js';
@@ -25,6 +26,18 @@ program
   .command('migrate')
   .description('Create or upgrade the database schema')
   .action(() => runMigrate(loadConfig()));
+
+program
+  .command('extract')
+  .description('Read a transcript on stdin (plain text or Doctor:/Patient: lines) and print the templates as JSON')
+  .option('--template <id>', 'template id (repeatable; default: all)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--mode <mode>', 'consultation or dictation', 'consultation')
+  .option('--format <format>', 'json or pretty', 'json')
+  .action((opts: { template: string[]; mode: string; format: string }) => {
+    if (opts.mode !== 'consultation' && opts.mode !== 'dictation') throw new Error('--mode must be consultation or dictation');
+    if (opts.format !== 'json' && opts.format !== 'pretty') throw new Error('--format must be json or pretty');
+    return runExtract({ template: opts.template, mode: opts.mode, format: opts.format });
+  });
 
 const keys = program.command('keys').description('Manage API keys (stored hashed; a key is shown once)');
 keys
