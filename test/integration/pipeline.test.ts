@@ -122,3 +122,63 @@ test('undecodable chunks are skipped and reported: the session is partial, not l
   assert.ok(types.includes('audio_files_mismatch:'), types.join(','));
   assert.ok(r.body.transcript.length > 20);
 });
+
+async function sessionWith(body: Record<string, unknown>, uploads: Array<[name: string, bytes: Buffer, type: string]>) {
+  const created = await api(server.url, 'POST', '/voice/v1/sessions', { key, json: { communication_protocol: 'http', ...body } });
+  assert.equal(created.status, 201, created.text);
+  const id = created.body.session_id as string;
+  for (const [name, bytes, type] of uploads) {
+    const up = await api(server.url, 'POST', `/voice/v1/sessions/${id}/audio/${name}`, { key, body: bytes, headers: { 'content-type': type } });
+    assert.equal(up.status, 200, up.text);
+  }
+  const end = await api(server.url, 'POST', `/voice/v1/sessions/${id}/end`, { key, json: { audio_files_sent: uploads.length } });
+  assert.equal(end.status, 202);
+  return waitForResult(id);
+}
+
+function medicationNames(result: { body: { templates: Array<Record<string, { data: { medications: Array<{ generic_name: string }> } }>> } }): string[] {
+  const t = result.body.templates.find((x) => 'medications' in x)!;
+  return t.medications!.data.medications.map((m) => m.generic_name);
+}
+
+test('a MediaRecorder-style WebM split at arbitrary byte offsets (only the first piece has a header)', async () => {
+  const webm = fs.readFileSync(path.join(AUDIO, 'consult-hypertension.webm'));
+  const cuts = [0, Math.floor(webm.length * 0.27), Math.floor(webm.length * 0.55), Math.floor(webm.length * 0.81), webm.length];
+  const pieces = cuts.slice(1).map((end, i) => webm.subarray(cuts[i]!, end));
+  const order = [3, 1, 0, 2];
+  const r = await sessionWith(
+    { upload_type: 'chunked', session_mode: 'consultation', templates: ['medications'] },
+    order.map((seq) => [`audio_${seq}.webm`, pieces[seq]!, 'audio/webm;codecs=opus'] as [string, Buffer, string]),
+  );
+  assert.equal(r.body.status, 'completed', r.text.slice(0, 500));
+  const wer = wordErrorRate(tokens(script('consult-hypertension')), tokens(r.body.transcript.replace(/^(Doctor|Patient): /gm, '')));
+  console.log(`# pipeline WER on consult-hypertension (MediaRecorder-style WebM, 4 pieces): ${(wer * 100).toFixed(1)}%`);
+  assert.ok(wer <= 0.25, `WER ${wer}`);
+  assert.ok(medicationNames(r).includes('amlodipine') && medicationNames(r).includes('metformin'), medicationNames(r).join(','));
+});
+
+test('single uploads: one MP3 consultation, one M4A dictation, split at pauses by the recogniser', async () => {
+  const mp3 = await sessionWith({ upload_type: 'single', session_mode: 'consultation', templates: ['medications'] }, [
+    ['consultation.mp3', fs.readFileSync(path.join(AUDIO, 'consult-hypertension.mp3')), 'audio/mpeg'],
+  ]);
+  assert.equal(mp3.body.status, 'completed', mp3.text.slice(0, 500));
+  assert.ok(medicationNames(mp3).includes('amlodipine'), medicationNames(mp3).join(','));
+
+  const m4a = await sessionWith({ upload_type: 'single', session_mode: 'dictation', templates: ['medications'] }, [
+    ['dictation.m4a', fs.readFileSync(path.join(AUDIO, 'dictation-fever.m4a')), 'audio/mp4'],
+  ]);
+  assert.equal(m4a.body.status, 'completed', m4a.text.slice(0, 500));
+  assert.doesNotMatch(m4a.body.transcript, /^(Doctor|Patient):/m, 'dictation is one speaker, unlabelled');
+  const wer = wordErrorRate(tokens(script('dictation-fever')), tokens(m4a.body.transcript));
+  console.log(`# pipeline WER on dictation-fever (single M4A): ${(wer * 100).toFixed(1)}%`);
+  assert.ok(wer <= 0.3, `WER ${wer}`);
+  assert.ok(medicationNames(m4a).length >= 2, medicationNames(m4a).join(','));
+});
+
+test('silence only → failed with audio_quality_poor, nothing invented', async () => {
+  const r = await sessionWith({ upload_type: 'chunked', templates: ['soap'] }, [['audio_0.wav', writeWav(new Int16Array(16_000 * 5)), 'audio/wav']]);
+  assert.equal(r.status, 200);
+  assert.equal(r.body.status, 'failed');
+  assert.equal(r.body.error.code, 'audio_quality_poor');
+  assert.equal(r.body.transcript, '');
+});
