@@ -137,3 +137,14 @@ export async function api(
   }
   return { status: res.status, body: parsed, headers: res.headers, text };
 }
+
+/** Polls Get Session (every 100 ms) until it stops answering 202; fails after `ms`. */
+export async function waitForFinished(base: string, key: string, id: string, opts: { query?: string; ms?: number } = {}) {
+  const deadline = Date.now() + (opts.ms ?? 15_000);
+  for (;;) {
+    const r = await api(base, 'GET', `/voice/v1/sessions/${id}${opts.query ?? ''}`, { key });
+    if (r.status !== 202) return r;
+    if (Date.now() > deadline) throw new Error(`session ${id} still ${r.body?.status} after ${opts.ms ?? 15_000} ms`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}

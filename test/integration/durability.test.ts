@@ -3,19 +3,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { api, createKey, startServer, tempDataDir } from '../helpers/server.js';
+import { api, createKey, startServer, tempDataDir, waitForFinished } from '../helpers/server.js';
 
 const wav = (n: number) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), randomBytes(n)]);
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function blobFiles(dataDir: string): string[] {
   const out: string[] = [];
@@ -62,10 +52,7 @@ test('an upload answered 200 and a queued job survive kill -9; the job runs afte
   try {
     const still = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
     assert.deepEqual(still.body.audio_files, ['0.wav', '1.wav']);
-    const done = await waitFor(async () => {
-      const r = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
-      return r.status === 202 ? undefined : r;
-    });
+    const done = await waitForFinished(s2.url, key, id);
     assert.equal(done.status, 200);
     assert.equal(done.body.status, 'failed');
     assert.equal(done.body.error.code, 'processing_failed');
@@ -88,10 +75,7 @@ test('every job queued before a crash runs after restart', async () => {
   const s2 = await startServer({ dataDir });
   try {
     for (const id of ids) {
-      const r = await waitFor(async () => {
-        const g = await api(s2.url, 'GET', `/voice/v1/sessions/${id}`, { key });
-        return g.status === 202 ? undefined : g;
-      });
+      const r = await waitForFinished(s2.url, key, id);
       assert.equal(r.body.status, 'failed');
       assert.equal(r.body.error.code, 'audio_too_short');
     }

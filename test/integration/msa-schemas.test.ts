@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { api, createKey, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
+import { api, createKey, startServer, tempDataDir, waitForFinished, type RunningServer } from '../helpers/server.js';
 import { assertMsa, assertSchema, msaRef, msaSchema } from '../helpers/msa.js';
 
 const V1 = '/voice/v1';
@@ -39,15 +39,7 @@ async function uploadOk(id: string, name: string) {
   assert.equal(r.status, 200, r.text);
 }
 
-async function pollFinished(id: string, query = '') {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const r = await api(server.url, 'GET', `${V1}/sessions/${id}${query}`, { key });
-    if (r.status !== 202) return r;
-    if (Date.now() > deadline) assert.fail(`session ${id} still ${r.body?.status} after 10 s`);
-    await sleep(100);
-  }
-}
+const pollFinished = (id: string, query = '') => waitForFinished(server.url, key, id, { query, ms: 10_000 });
 
 before(async () => {
   const dataDir = tempDataDir('msa');

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { tokens } from '../../src/adapters/asr/text.js';
 import { wordErrorRate } from '../../src/adapters/asr/wer.js';
-import { api, createKey, SHARED, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
+import { api, createKey, SHARED, startServer, tempDataDir, waitForFinished, type RunningServer } from '../helpers/server.js';
 
 // End to end with the real recogniser: Festival speech → chunks → HTTP → PocketSphinx → rules extractor.
 const AUDIO = path.join(SHARED, 'data/audio');
@@ -46,15 +46,7 @@ function script(name: string): string {
     .join(' ');
 }
 
-async function waitForResult(id: string, ms = 180_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const r = await api(server.url, 'GET', `/voice/v1/sessions/${id}`, { key });
-    if (r.status !== 202) return r;
-    if (Date.now() > deadline) throw new Error(`session ${id} still processing`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
+const waitForResult = (id: string) => waitForFinished(server.url, key, id, { ms: 180_000 });
 
 test('a consultation uploaded as out-of-order WAV chunks (4 WAV chunks, out of order) becomes a transcript, a SOAP note and a medication list', async () => {
   const { samples } = readWav(fs.readFileSync(path.join(AUDIO, 'consult-hypertension.wav')));

@@ -16,7 +16,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, createKey, freePort, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
+import { api, createKey, freePort, startServer, tempDataDir, waitForFinished, type RunningServer } from '../helpers/server.js';
 import { assertMsa, loadMsaFile } from '../helpers/msa.js';
 
 const PUBLIC_URL = 'https://scribe.example.test';
@@ -122,16 +122,9 @@ function get(server: RunningServer, key: string, id: string, query = '') {
   return api(server.url, 'GET', `${V1}/sessions/${id}${query}`, { key });
 }
 
-/** Polls Get Session (~100 ms) until it stops answering 202; at most 10 s. */
-async function pollFinished(server: RunningServer, key: string, id: string, query = '') {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const r = await get(server, key, id, query);
-    if (r.status !== 202) return r;
-    if (Date.now() > deadline) assert.fail(`session ${id} still ${r.body?.status} after 10 s`);
-    await sleep(100);
-  }
-}
+/** Polls Get Session until it stops answering 202; at most 10 s. */
+const pollFinished = (server: RunningServer, key: string, id: string, query = '') =>
+  waitForFinished(server.url, key, id, { query, ms: 10_000 });
 
 function assertError(r: { status: number; body: any; text: string }, status: number, code: string) {
   assert.equal(r.status, status, r.text);

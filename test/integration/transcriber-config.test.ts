@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { api, createKey, startServer, tempDataDir } from '../helpers/server.js';
+import { api, createKey, startServer, tempDataDir, waitForFinished } from '../helpers/server.js';
 
 const BROKEN = { OPENSCRIBE_POCKETSPHINX_MODEL_DIR: '/nonexistent/pocketsphinx-model' };
 
@@ -14,15 +14,10 @@ test('auto: without a usable recogniser the service still starts and sessions en
     const wav = Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), Buffer.alloc(64)]);
     await api(server.url, 'POST', `/voice/v1/sessions/${c.body.session_id}/audio/a_0.wav`, { key, body: wav, headers: { 'content-type': 'audio/wav' } });
     await api(server.url, 'POST', `/voice/v1/sessions/${c.body.session_id}/end`, { key, json: { audio_files_sent: 1 } });
-    let r;
-    for (let i = 0; i < 100; i++) {
-      r = await api(server.url, 'GET', `/voice/v1/sessions/${c.body.session_id}`, { key });
-      if (r.status !== 202) break;
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    assert.equal(r!.body.status, 'failed');
-    assert.deepEqual(r!.body.error, { code: 'processing_failed', message: 'no transcriber configured' });
-    assert.equal(r!.body.transcript, '');
+    const r = await waitForFinished(server.url, key, c.body.session_id, { ms: 10_000 });
+    assert.equal(r.body.status, 'failed');
+    assert.deepEqual(r.body.error, { code: 'processing_failed', message: 'no transcriber configured' });
+    assert.equal(r.body.transcript, '');
   } finally {
     await server.stop();
   }
