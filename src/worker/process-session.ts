@@ -109,8 +109,6 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || session.status !== 'processing') return; // already finished: the job is idempotent
   const files = session.committedFiles ?? [];
-  const byName = new Map((await deps.store.listChunks(tenantId, sessionId)).map((c) => [c.name, c]));
-  const chunks = files.map((f) => byName.get(f)).filter((c): c is StoredChunk => c !== undefined);
   const errors = mismatchError(session, files.length);
 
   const finish = async (status: SessionStatus, result: SessionResult) => {
@@ -128,8 +126,11 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
       ...extra,
     });
 
-  if (chunks.length === 0) return fail('audio_too_short', 'The session ended with no audio files', 'insufficient_audio');
+  if (files.length === 0) return fail('audio_too_short', 'The session ended with no audio files', 'insufficient_audio');
   if (!deps.transcriber) return fail('processing_failed', 'no transcriber configured', 'extraction_failed');
+  // Chunk rows are read only when there is audio to transcribe.
+  const byName = new Map((await deps.store.listChunks(tenantId, sessionId)).map((c) => [c.name, c]));
+  const chunks = files.map((f) => byName.get(f)).filter((c): c is StoredChunk => c !== undefined);
 
   let transcribed: Transcribed;
   try {
