@@ -72,7 +72,33 @@ const FORM_BEFORE = /\b(?:tab|tabs|tablet|tablets|cap|caps|capsule|capsules|syp|
 const NOT_A_DRUG_AFTER = /^\s*(?:level|levels|deficiency|deficient|allergy|allergies|allergic|toxicity|resistance|test|tests|testing|overload|studies|study|panel|sensitivity|intolerance|reaction|screen|stores|saturation|status|labs?|clinic|pump settings)\b/;
 const NOT_A_DRUG_BEFORE = /\b(?:high|low|elevated|normal|raised|your|his|her)\s+(?:serum\s+)?$/;
 const HORMONE_CLASSES = /androgen|oestrogen|progestogen|thyroid hormone|mineral|electrolyte|vitamin/;
-const ALLERGY_BEFORE = /\b(?:allergic|allergy|allergies|reaction|reacts|sensitive|intolerant|intolerance)\s+(?:to|with|from)\s+(?:[a-z-]+\s*(?:,|and|or)?\s*){0,4}$/;
+const ALLERGY_CUE = /\b(?:allergic|allergy|allergies|reaction|reacts|sensitive|intolerant|intolerance)\s+(?:to|with|from)\b([\s,]*(?:[a-z-]+\s*(?:,|and|or)?\s*){0,4})$/;
+/** Words that start a new clause between the cue and the drug ("allergic to X, I take Y"). */
+const NEW_CLAUSE = /\b(?:i|i'm|im|he|she|we|they|you|take|takes|taking|took|but|so|on|use|using|prescribed)\b/;
+function allergyBefore(before: string): boolean {
+  const m = ALLERGY_CUE.exec(before);
+  return !!m && !NEW_CLAUSE.test(m[1]!);
+}
+/** The cue words of a true allergy (not a side effect or an intolerance of a drug still taken); also
+ * what makes a doctor's question one about allergies ("any allergies to medications?"). */
+const ALLERGY_WORD = /\b(?:allergic|allergy|allergies)\b/;
+/** A patient's reply naming what they take, not what they react to. */
+const TAKING_WORDS = /\b(?:take|takes|taking|took|on|use|using|prescribed)\b/;
+
+/**
+ * Drugs given as examples of a class, as a menu ("antihistamines, things like loratadine or
+ * piriton", "anti-inflammatories such as ibuprofen and naproxen"): a note records the class,
+ * not each example. The marker sits right before the first drug of a list of two or more.
+ */
+const EXAMPLE_MARKER = /(?:\b(?:such as|e\.?g\.?|for example|for instance)|\b([a-z-]+)\s*,?\s+like|\b(?:things|stuff)(?:\s+(?:over the counter|from the (?:pharmacy|chemist|shop)|you can (?:buy|get)))?\s*,)[\s,:]*(?:the\s+|some\s+)?$/;
+/** Words before "like" that make it a verb or comparison, not "examples like". */
+const LIKE_NOT_EXAMPLE = new Set(['looks', 'sounds', 'seems', 'feels', 'is', 'was', 'does', 'goes', 'tastes', 'smells', 'works', 'has', 'this', 'its', "it's", 'us', 'yes', 'his', 'thus', 'less']);
+/** Glue between the drugs of one list. */
+const LIST_GLUE = /^[\s,]*(?:(?:or|and|and\/or|\/)\s*,?\s*)?(?:even\s+|maybe\s+|perhaps\s+)?(?:the\s+|some\s+)?$/;
+/** "X on this occasion wouldn't be helpful", "X isn't needed": the clinician rules a drug out. */
+const RULED_OUT_AFTER = /^[^.?!;]{0,40}?\b(?:(?:would|will|wo|should)\s*(?:not|n't)\s+(?:really\s+)?(?:be\s+)?(?:really\s+)?(?:helpful|help|necessary|needed|useful|appropriate|indicated|advisable|recommended|work|the right)|(?:is|are)\s*(?:not|n't)\s+(?:really\s+)?(?:needed|necessary|recommended|indicated|advisable|required|appropriate))\b/;
+/** A family member's medicine: "my mum takes sumatriptan". */
+const FAMILY_TAKES_BEFORE = /\b(?:my|his|her|your|their)\s+(?:mom|mum|mother|dad|father|husband|wife|partner|sister|brother|son|daughter|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|parents?|kids?|child|children|boyfriend|girlfriend)\s+(?:[a-z']+\s+){0,2}?(?:takes|took|is on|was on|is taking|was taking|has been on|had been on|has been taking|uses|used|was given|got|gets|needed|needs)\b[^.?!]{0,30}$/;
 
 const MAX_PRE = 70;
 const MAX_POST = 110;
@@ -163,15 +189,34 @@ function drugHits(s: DocSentence) {
 export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[]; allergies: AllergyDrugHit[] } {
   const mentions: MedicationMention[] = [];
   const allergies: AllergyDrugHit[] = [];
+  /** Drugs the patient is allergic to (affirmed): never on the medication list. */
+  const allergic = new Set<string>();
+  // the patient's reply to "any allergies to medications?" names allergies, not medicines
+  const allergyReplyLines = new Set<number>();
+  for (const q of doc.sentences) {
+    if (!q.question || q.speaker === 'patient' || !ALLERGY_WORD.test(q.text)) continue;
+    // only when it is the last question of the turn (else the reply may answer another one)
+    if (doc.lines[q.line]!.sentences.some((x) => x.idx > q.idx && x.question)) continue;
+    const a = answerTo(doc, q);
+    if (a.line !== null && a.polarity !== 'no') allergyReplyLines.add(a.line);
+  }
   for (const s of doc.sentences) {
     const hits = drugHits(s);
+    const examples = exampleHits(s, hits);
     hits.forEach((h, i) => {
       const text = s.text;
       const before = text.slice(0, h.start);
-      if (ALLERGY_BEFORE.test(before.slice(-60)) || /^\s*(?:allergy|allergies)\b/.test(text.slice(h.end))) {
+      const inAllergyReply = s.speaker === 'patient' && allergyReplyLines.has(s.line) && !TAKING_WORDS.test(before);
+      if (inAllergyReply || allergyBefore(before.slice(-60)) || /^\s*(?:allergy|allergies)\b/.test(text.slice(h.end))) {
         allergies.push({ generic: h.value.entry.generic, surface: h.surface, line: s.line, start: s.start + h.start, end: s.start + h.end });
+        const affirmed = !negationStatus(text, h.start, h.end).negated && (!s.question || answerTo(doc, s).polarity === 'yes');
+        if (affirmed && (inAllergyReply || ALLERGY_WORD.test(before.slice(-60)) || /^\s*(?:allergy|allergies)\b/.test(text.slice(h.end)))) allergic.add(h.value.entry.generic);
         return;
       }
+      // one of several examples of a class the clinician mentions ("things like X or Y")
+      if (examples.has(i)) return;
+      // a family member's medicine
+      if (FAMILY_TAKES_BEFORE.test(before)) return;
       const prevEnd = i > 0 ? hits[i - 1]!.end : 0;
       const nextStart = i + 1 < hits.length ? hits[i + 1]!.start : text.length;
       const postEnd = Math.min(nextStart, h.end + MAX_POST, text.length);
@@ -245,6 +290,8 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
         explicit = false;
       }
 
+      // the clinician rules it out: "paracetamol wouldn't be helpful", "antibiotics are not needed"
+      if (isClinician(s) && action !== 'stop' && action !== 'hold' && RULED_OUT_AFTER.test(text.slice(h.end, nextStart))) return;
       // negation: "not taking aspirin", "no ibuprofen" — dropped unless it is a stop / hold
       const neg = negationStatus(text, h.start, h.end);
       if (neg.negated && action !== 'stop' && action !== 'hold') {
@@ -264,7 +311,8 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       // a self-correction: "penicillin or, I'm sorry, amoxicillin"
       if (i + 1 < hits.length && /^\s*,?\s*(?:or\s*,?\s*)?(?:i'm sorry|im sorry|sorry|i mean|rather|no wait|actually)\s*,?\s*$/.test(text.slice(h.end, hits[i + 1]!.start))) return;
       // a vitamin or mineral to be measured is a lab test: "recheck iron, ferritin, B12 and folate"
-      if (/vitamin|mineral|iron/.test(h.value.entry.drugClass) && /\b(?:check|checking|recheck|rechecking|test|testing|measure|levels? of|labs?|draw|order|blood work|bloodwork)\b[^.?!]{0,40}$/.test(before)) return;
+      // (also further down a list of tests: "recheck the cbc, iron, ferritin, b12 and folate")
+      if (/vitamin|mineral|iron/.test(h.value.entry.drugClass) && /\b(?:check|checking|recheck|rechecking|test|testing|measure|levels? of|labs?|draw|order|blood work|bloodwork)\b[^.?!]{0,40}(?:(?:,|\band\b)[^,.?!]{0,25}){0,6}$/.test(before)) return;
 
       const starts = [h.start, dose?.start, frequency?.start, duration?.start, ...instructions.map((x) => x.start)].filter((x): x is number => x !== undefined);
       const ends = [h.end, dose?.end, frequency?.end, duration?.end, ...instructions.map((x) => x.end)].filter((x): x is number => x !== undefined);
@@ -285,7 +333,35 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       });
     });
   }
-  return { mentions, allergies };
+  // a drug the patient is allergic to is not one of their medicines (unless it is being stopped)
+  const kept = mentions.filter((m) => !allergic.has(m.hit.entry.generic) || m.action === 'stop' || m.action === 'hold');
+  return { mentions: kept, allergies };
+}
+
+/**
+ * Indices of the hits that are examples in a list of two or more drugs named by the
+ * clinician after an example marker ("such as ibuprofen and naproxen").
+ */
+function exampleHits(s: DocSentence, hits: { start: number; end: number; value: DrugHit }[]): Set<number> {
+  const out = new Set<number>();
+  if (!isClinician(s) || hits.length < 2) return out;
+  let i = 0;
+  while (i < hits.length) {
+    let j = i;
+    while (j + 1 < hits.length && LIST_GLUE.test(s.text.slice(hits[j]!.end, hits[j + 1]!.start))) j++;
+    const generics = new Set(hits.slice(i, j + 1).map((h) => h.value.entry.generic));
+    if (generics.size >= 2) {
+      const m = EXAMPLE_MARKER.exec(s.text.slice(Math.max(0, hits[i]!.start - 80), hits[i]!.start));
+      const likeWord = m?.[1];
+      const isExample = m && (likeWord === undefined || (/^(?:something|anything|stuff|[a-z-]+s)$/.test(likeWord) && !LIKE_NOT_EXAMPLE.has(likeWord)));
+      // a dose or a stop makes it a decision about those drugs, not a menu
+      const decided = /\b(?:stop|stopping|avoid|hold|discontinue)\b/.test(s.text.slice(0, hits[i]!.start))
+        || hits.slice(i, j + 1).some((h) => /^\s*-?\s*\d/.test(s.text.slice(h.end)));
+      if (isExample && !decided) for (let k = i; k <= j; k++) out.add(k);
+    }
+    i = j + 1;
+  }
+  return out;
 }
 
 /** One item per drug (by generic name), in order of first mention. */

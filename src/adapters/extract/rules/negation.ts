@@ -36,6 +36,8 @@ const PSEUDO: readonly string[][] = [
   ['no', 'problem'], ['no', 'longer', 'helping'], ['not', 'controlled'], ['not', 'well', 'controlled'],
   ['not', 'under', 'control'], ['not', 'know'], ['not', 'remember'], ['not', 'stopping'], ['not', 'stop'],
   ['not', 'able'], ['not', 'working'], ['not', 'work'], ['not', 'enough'], ['resolved', 'with'],
+  ['no', 'harm'], ['not', 'do', 'any', 'harm'], ['not', 'do', 'you', 'any', 'harm'],
+  ['not', 'going', 'to', 'do', 'any', 'harm'], ['not', 'going', 'to', 'do', 'you', 'any', 'harm'],
 ];
 
 /** Words that end a trigger's scope. */

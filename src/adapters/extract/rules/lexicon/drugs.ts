@@ -256,7 +256,7 @@ d('denosumab', 'RANKL inhibitor', 'prolia, xgeva', { route: 'subcutaneous' });
 d('glucosamine', 'supplement', '', { aliases: 'glucosamine sulfate, glucosamine chondroitin' });
 
 // ── Respiratory / allergy ───────────────────────────────────────────────────
-d('salbutamol', 'short-acting beta agonist', 'asthalin, ventolin, proair, proventil, derihaler', { aliases: 'albuterol', route: 'inhalation' });
+d('salbutamol', 'short-acting beta agonist', 'asthalin, ventolin, proair, proventil, derihaler', { aliases: 'albuterol, blue inhaler, blue reliever inhaler', route: 'inhalation' });
 d('levosalbutamol', 'short-acting beta agonist', 'levolin, xopenex', { aliases: 'levalbuterol', route: 'inhalation' });
 d('ipratropium', 'anticholinergic bronchodilator', 'atrovent, ipravent', { route: 'inhalation' });
 d('ipratropium + salbutamol', 'bronchodilator combination', 'duolin, combivent, duoneb', { route: 'inhalation' });
@@ -267,7 +267,7 @@ d('fluticasone', 'corticosteroid (inhaled / nasal)', 'flovent, flonase, flomist,
 d('fluticasone + salmeterol', 'ICS + LABA', 'advair, seroflo, seretide, wixela', { route: 'inhalation' });
 d('fluticasone + vilanterol', 'ICS + LABA', 'breo, breo ellipta, relvar', { route: 'inhalation' });
 d('mometasone', 'corticosteroid (nasal / topical)', 'nasonex, elocon, metaspray, asmanex', { route: 'nasal' });
-d('beclomethasone', 'inhaled corticosteroid', 'beclate, qvar, clenil', { aliases: 'beclometasone', route: 'inhalation' });
+d('beclomethasone', 'inhaled corticosteroid', 'beclate, qvar, clenil', { aliases: 'beclometasone, brown inhaler, brown preventer inhaler', route: 'inhalation' });
 d('formoterol', 'long-acting beta agonist', 'foradil, perforomist', { route: 'inhalation' });
 d('salmeterol', 'long-acting beta agonist', 'serevent', { route: 'inhalation' });
 d('montelukast', 'leukotriene antagonist', 'singulair, montair, romilast, montek, telekast, montina');
