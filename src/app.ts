@@ -5,11 +5,15 @@ import { migrateToLatest } from './adapters/db/migrations.js';
 import { openSqlite } from './adapters/db/sqlite.js';
 import { SqliteJobQueue } from './adapters/queue/sql-job-queue.js';
 import { SqlSessionStore } from './adapters/store/sql-session-store.js';
+import { SqlWebhookStore } from './adapters/store/sql-webhook-store.js';
+import { HttpWebhookSender } from './adapters/webhook/http-webhook-sender.js';
 import type { Config } from './config.js';
 import { ApiKeyAuthenticator } from './core/auth.js';
 import { buildDiscovery } from './core/discovery.js';
+import { SessionEvents } from './core/session-events.js';
 import { SessionService } from './core/sessions.js';
 import { TemplateRegistry } from './core/templates/registry.js';
+import { WebhookService } from './core/webhooks.js';
 import { createMetrics } from './http/plugins/metrics.js';
 import { buildServer } from './http/server.js';
 import { createLogger } from './logger.js';
@@ -17,10 +21,13 @@ import { systemClock, type Clock } from './ports/clock.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { SessionStore } from './ports/session-store.js';
-import { PocketsphinxTranscriber } from './adapters/asr/pocketsphinx/index.js';
-import { RulesExtractor } from './adapters/extract/rules/index.js';
-import type { Transcriber } from './ports/transcriber.js';
+import type { WebhookStore } from './ports/webhook-store.js';
+import { describeConfiguredTranscriber, openTranscriber } from './adapters/asr/select.js';
+import { selectExtractor } from './adapters/extract/select.js';
+import { ChunkTranscriber } from './worker/chunk-transcriber.js';
+import { WebhookDeliverer } from './worker/deliver-webhook.js';
 import { processSession } from './worker/process-session.js';
+import { transcribeChunk } from './worker/transcribe-chunk.js';
 import { startSweeper } from './worker/sweeper.js';
 import { Worker } from './worker/worker.js';
 
@@ -29,6 +36,7 @@ export interface Adapters {
   store: SessionStore;
   blobs: BlobStore;
   queue: JobQueue;
+  webhooks: WebhookStore;
 }
 
 export async function openAdapters(config: Config, clock: Clock = systemClock): Promise<Adapters> {
@@ -36,6 +44,7 @@ export async function openAdapters(config: Config, clock: Clock = systemClock): 
   await migrateToLatest(db);
   return {
     store: new SqlSessionStore(db),
+    webhooks: new SqlWebhookStore(db),
     blobs: new FsBlobStore(config.blobDir),
     queue: new SqliteJobQueue(db, clock, {
       maxAttempts: config.worker.maxAttempts,
@@ -44,26 +53,14 @@ export async function openAdapters(config: Config, clock: Clock = systemClock): 
   };
 }
 
-/** The speech recogniser named by config; `auto` falls back to none when PocketSphinx is not installed. */
-async function openTranscriber(config: Config, log: Logger): Promise<Transcriber | undefined> {
-  if (config.transcriber === 'none') return undefined;
-  try {
-    const t = await PocketsphinxTranscriber.create();
-    log.info({ transcriber: t.id, note: t.note }, 'speech recogniser ready');
-    return t;
-  } catch (err) {
-    if (config.transcriber === 'pocketsphinx') throw err;
-    log.warn({ err: (err as Error).message }, 'no speech recogniser available: sessions will finish failed (processing_failed)');
-    return undefined;
-  }
-}
-
 export interface App {
   config: Config;
   log: Logger;
   adapters: Adapters;
   server: FastifyInstance;
   worker: Worker | undefined;
+  /** Sends webhook deliveries, with slots of its own so receivers never wait behind transcription. */
+  deliveryWorker: Worker | undefined;
   /** Listens on the configured host and port; resolves to the bound address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -74,27 +71,57 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
   const adapters = await openAdapters(config, clock);
-  const { store, blobs, queue } = adapters;
+  const { store, blobs, queue, webhooks } = adapters;
   const templates = new TemplateRegistry();
-  const sessions = new SessionService(store, blobs, queue, clock, config);
-  const metrics = createMetrics(queue);
+  const events = new SessionEvents(webhooks, queue);
+  const sessions = new SessionService(store, blobs, queue, clock, config, events);
+  const sender = new HttpWebhookSender({
+    timeoutMs: config.webhooks.timeoutMs,
+    allowPrivate: config.webhooks.allowPrivate,
+    userAgent: `${config.serviceName}-webhooks/0.1`,
+  });
 
   const transcriber = config.worker.enabled ? await openTranscriber(config, log) : undefined;
-  const extractor = new RulesExtractor();
-  const pipeline = { store, blobs, clock, templates, transcriber, extractor, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds };
+  const extractor = selectExtractor(config, log);
+  const chunks = transcriber
+    ? new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds })
+    : undefined;
+  const pipeline = { store, clock, templates, chunks, extractor, events, log };
   const worker = config.worker.enabled
-    ? new Worker(queue, { 'process-session': (job) => processSession(pipeline, job) }, config.worker, log)
+    ? new Worker(
+        queue,
+        { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks }, job), 'process-session': (job) => processSession(pipeline, job) },
+        config.worker,
+        log,
+      )
+    : undefined;
+  const deliverer = new WebhookDeliverer({ store, webhooks, queue, sender, clock, log, config: config.webhooks });
+  const metrics = createMetrics(queue, chunks && (() => chunks.counts), config.worker.enabled ? () => deliverer.counts : undefined);
+  const deliveryWorker = config.worker.enabled
+    ? new Worker(
+        queue,
+        { 'deliver-webhook': deliverer.handle },
+        // A short lease: after a crash, the attempt in flight is retried seconds later, not minutes.
+        { ...config.worker, concurrency: config.webhooks.concurrency, leaseMs: config.webhooks.timeoutMs + 5_000 },
+        log,
+      )
     : undefined;
   const sweeper = config.worker.enabled
-    ? startSweeper({ store, blobs, queue, clock, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
+    ? startSweeper({ store, blobs, queue, clock, events, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
     : undefined;
 
   const server = await buildServer({
     log,
     sessions,
+    webhooks: new WebhookService(store, webhooks, queue, sender, clock),
     authenticator: new ApiKeyAuthenticator(store, clock, config.keyCacheTtlMs),
     templates,
-    discovery: buildDiscovery(config, { realtimeTranscription: false, speakerDiarization: false }),
+    // An API-only process opens no recogniser: it advertises the one its configuration names.
+    discovery: buildDiscovery(
+      config,
+      { realtimeTranscription: false, speakerDiarization: false },
+      config.worker.enabled ? transcriber : describeConfiguredTranscriber(config),
+    ),
     readiness: {
       async check() {
         const checks: Record<string, string> = {};
@@ -112,6 +139,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     },
   });
   worker?.start();
+  deliveryWorker?.start();
 
   return {
     config,
@@ -119,11 +147,14 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     adapters,
     server,
     worker,
+    deliveryWorker,
     listen: () => server.listen({ host: config.host, port: config.port }),
     async close() {
       await server.close();
       await sweeper?.stop();
       await worker?.stop();
+      await deliveryWorker?.stop();
+      await chunks?.close();
       await transcriber?.close?.();
       await store.close();
     },

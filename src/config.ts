@@ -40,10 +40,51 @@ export interface Config {
     pollMs: number;
   };
   sqliteSynchronous: 'NORMAL' | 'FULL';
-  /** `auto`: PocketSphinx when its library and model are installed, else none. */
-  transcriber: 'auto' | 'pocketsphinx' | 'none';
+  /** `auto`: whisper-cpp when its model file is present, else PocketSphinx when installed, else none. */
+  transcriber: 'auto' | 'pocketsphinx' | 'whisper-cpp' | 'openai-compatible' | 'none';
+  /** Recogniser models; `openscribe models pull` writes here. Default `<dataDir>/models`. */
+  modelsDir: string;
+  /** Where `openscribe models pull` downloads the known whisper.cpp models from. */
+  modelsBaseUrl: string;
+  /** whisper-cpp: a model name (`base.en`, file `<modelsDir>/ggml-base.en.bin`) or a path; CPU threads, 0 = the binding's choice. */
+  whisper: { model: string; threads: number };
+  /** openai-compatible speech recognition server; set when that engine is chosen. */
+  asrServer: AsrServerConfig | undefined;
+  /** Clinical extractor: offline `rules`, or `llm` (an OpenAI-compatible chat endpoint, `llm` set). */
+  extractor: 'rules' | 'llm';
+  llm: LlmConfig | undefined;
   /** Create a tenant and print a key on the first start (development only). */
   bootstrapDevKey: boolean;
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Deliver to private, loopback and link-local addresses (tests, on-premises receivers). */
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Attempts per delivery before it is dead; with the backoff below, 8 span about a day. */
+  maxAttempts: number;
+  /** Delay after the first failure; ×4 per attempt up to `backoffMaxMs`, ±20 % jitter. */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Delivery slots of a worker process, and at most this many at once to one webhook. */
+  concurrency: number;
+  perEndpointConcurrency: number;
+}
+
+export interface LlmConfig {
+  baseUrl: string;
+  /** Absent for endpoints without auth (Ollama, a local vLLM). */
+  apiKey: string | undefined;
+  model: string;
+  timeoutMs: number;
+}
+
+export interface AsrServerConfig {
+  baseUrl: string;
+  apiKey: string | undefined;
+  model: string;
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -93,6 +134,41 @@ function url(name: string, raw: string): string {
   }
 }
 
+function llmConfig(env: Env, extractor: 'rules' | 'llm'): LlmConfig | undefined {
+  if (extractor !== 'llm') return undefined;
+  const baseUrl = env.OPENSCRIBE_LLM_BASE_URL;
+  const model = env.OPENSCRIBE_LLM_MODEL?.trim();
+  if (!baseUrl) throw new ConfigError('OPENSCRIBE_LLM_BASE_URL is required when OPENSCRIBE_EXTRACTOR=llm');
+  if (!model) throw new ConfigError('OPENSCRIBE_LLM_MODEL is required when OPENSCRIBE_EXTRACTOR=llm');
+  return {
+    baseUrl: url('OPENSCRIBE_LLM_BASE_URL', baseUrl),
+    apiKey: env.OPENSCRIBE_LLM_API_KEY || undefined,
+    model,
+    timeoutMs: int(env, 'OPENSCRIBE_LLM_TIMEOUT_MS', 60_000, 1, 60 * 60_000),
+  };
+}
+
+function asrServerConfig(env: Env, transcriber: Config['transcriber']): AsrServerConfig | undefined {
+  if (transcriber !== 'openai-compatible') return undefined;
+  const baseUrl = env.OPENSCRIBE_ASR_BASE_URL;
+  if (!baseUrl) throw new ConfigError('OPENSCRIBE_ASR_BASE_URL is required when OPENSCRIBE_TRANSCRIBER=openai-compatible');
+  return {
+    baseUrl: url('OPENSCRIBE_ASR_BASE_URL', baseUrl),
+    apiKey: env.OPENSCRIBE_ASR_API_KEY || undefined,
+    model: env.OPENSCRIBE_ASR_MODEL?.trim() || 'whisper-1',
+    timeoutMs: int(env, 'OPENSCRIBE_ASR_TIMEOUT_MS', 120_000, 1, 60 * 60_000),
+  };
+}
+
+function whisperModel(env: Env): string {
+  const raw = env.OPENSCRIBE_WHISPER_MODEL?.trim() || 'base.en';
+  const isPath = raw.includes('/') || raw.endsWith('.bin');
+  if (!isPath && !(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw) && !raw.includes('..'))) {
+    throw new ConfigError(`OPENSCRIBE_WHISPER_MODEL must be a model name like base.en or a path to a .bin file, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const nodeEnv = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   const appEnv = oneOf(env, 'OPENSCRIBE_ENV', ['development', 'production', 'test'] as const, nodeEnv);
@@ -114,6 +190,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   if (!models.some((m) => m.id === defaultModel)) {
     throw new ConfigError(`OPENSCRIBE_DEFAULT_MODEL ${JSON.stringify(defaultModel)} is not one of OPENSCRIBE_MODELS`);
   }
+  const extractor = oneOf(env, 'OPENSCRIBE_EXTRACTOR', ['rules', 'llm'] as const, 'rules');
+  const transcriber = oneOf(env, 'OPENSCRIBE_TRANSCRIBER', ['auto', 'pocketsphinx', 'whisper-cpp', 'openai-compatible', 'none'] as const, 'auto');
   const config: Config = {
     env: appEnv,
     host,
@@ -145,8 +223,23 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       pollMs: int(env, 'OPENSCRIBE_JOB_POLL_MS', 1000, 10),
     },
     sqliteSynchronous: oneOf(env, 'OPENSCRIBE_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
-    transcriber: oneOf(env, 'OPENSCRIBE_TRANSCRIBER', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
+    transcriber,
+    modelsDir: path.resolve(env.OPENSCRIBE_MODELS_DIR || path.join(dataDir, 'models')),
+    modelsBaseUrl: url('OPENSCRIBE_MODELS_BASE_URL', env.OPENSCRIBE_MODELS_BASE_URL || 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main'),
+    whisper: { model: whisperModel(env), threads: int(env, 'OPENSCRIBE_WHISPER_THREADS', 0, 0, 256) },
+    asrServer: asrServerConfig(env, transcriber),
+    extractor,
+    llm: llmConfig(env, extractor),
     bootstrapDevKey: bool(env, 'OPENSCRIBE_BOOTSTRAP_KEY', appEnv === 'development'),
+    webhooks: {
+      allowPrivate: bool(env, 'OPENSCRIBE_WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'OPENSCRIBE_WEBHOOK_TIMEOUT_MS', 10_000, 10, 120_000),
+      maxAttempts: int(env, 'OPENSCRIBE_WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
+      backoffBaseMs: int(env, 'OPENSCRIBE_WEBHOOK_BACKOFF_MS', 60_000, 1),
+      backoffMaxMs: int(env, 'OPENSCRIBE_WEBHOOK_BACKOFF_MAX_MS', 8 * 3_600_000, 1),
+      concurrency: int(env, 'OPENSCRIBE_WEBHOOK_CONCURRENCY', 16, 1, 256),
+      perEndpointConcurrency: int(env, 'OPENSCRIBE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 256),
+    },
     ...overrides,
   };
   return config;

@@ -60,6 +60,18 @@ async function firstBytes(s: ReopenableSource, n = 12): Promise<Uint8Array> {
 }
 
 /**
+ * Whether a chunk starts like a file of its own (a container header, or MP3
+ * frames that decode alone) rather than a headerless continuation slice.
+ */
+export async function looksStandalone(source: ReopenableSource): Promise<boolean> {
+  const head = await firstBytes(source);
+  if (headerOf(head) !== undefined) return true;
+  const id3 = head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33;
+  const mp3Sync = head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0;
+  return id3 || mp3Sync;
+}
+
+/**
  * Decodes `current`, the chunk after `predecessors` (every earlier chunk of the
  * session, in sequence order). Throws UndecodableAudioError when it decodes
  * neither alone nor joined, FfmpegMissingError when there is no ffmpeg.

@@ -1,6 +1,7 @@
 import { text as readAll } from 'node:stream/consumers';
-import { extractTemplates, parseTranscriptText } from '../adapters/extract/rules/index.js';
+import { parseTranscriptText } from '../adapters/extract/rules/index.js';
 import { TemplateRegistry } from '../core/templates/registry.js';
+import type { Extractor, TemplateExtraction } from '../ports/extractor.js';
 
 export interface ExtractCommand {
   template: string[];
@@ -10,14 +11,16 @@ export interface ExtractCommand {
 
 /**
  * `openscribe extract`: a transcript on stdin (plain text, or `Doctor:` / `Patient:`
- * lines) → the requested templates as JSON, with the same extractor the pipeline uses.
+ * lines) → the requested templates as JSON, with the extractor the pipeline is
+ * configured with (`OPENSCRIBE_EXTRACTOR`).
  */
-export async function runExtract(cmd: ExtractCommand): Promise<void> {
+export async function runExtract(extractor: Extractor, cmd: ExtractCommand): Promise<void> {
   const registry = new TemplateRegistry();
   const transcript = await readAll(process.stdin);
   const lines = parseTranscriptText(transcript, { defaultSpeaker: cmd.mode === 'dictation' ? 'doctor' : 'unknown' });
   const ids = cmd.template.length > 0 ? cmd.template : registry.templates.map((t) => t.id);
-  const results = extractTemplates(ids, { lines, mode: cmd.mode, language: 'en' }, registry);
+  const results: Record<string, TemplateExtraction> = {};
+  for (const id of ids) results[id] = await extractor.extract(id, { lines, mode: cmd.mode, language: 'en' });
   const out = { templates: ids.map((id) => ({ [id]: results[id] })) };
   process.stdout.write(`${JSON.stringify(out, null, cmd.format === 'pretty' ? 2 : 0)}\n`);
   if (ids.some((id) => results[id]?.status === 'failed')) process.exitCode = 2;

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { selectExtractor } from '../adapters/extract/select.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { runExtract } from './extract.js';
 import { runKeys } from './keys.js';
 import { runMigrate } from './migrate.js';
+import { runModelsList, runModelsPull } from './models.js';
 import { runServe } from './serve.js';
 
 const program = new Command()
@@ -36,7 +38,7 @@ program
   .action((opts: { template: string[]; mode: string; format: string }) => {
     if (opts.mode !== 'consultation' && opts.mode !== 'dictation') throw new Error('--mode must be consultation or dictation');
     if (opts.format !== 'json' && opts.format !== 'pretty') throw new Error('--format must be json or pretty');
-    return runExtract({ template: opts.template, mode: opts.mode, format: opts.format });
+    return runExtract(selectExtractor(loadConfig()), { template: opts.template, mode: opts.mode, format: opts.format });
   });
 
 const keys = program.command('keys').description('Manage API keys (stored hashed; a key is shown once)');
@@ -56,6 +58,21 @@ keys
   .description('Revoke a key by id')
   .argument('<key-id>')
   .action((keyId: string) => runKeys(loadConfig(), { action: 'revoke', keyId }));
+
+const models = program.command('models').description('whisper.cpp speech recognition models (OPENSCRIBE_MODELS_DIR)');
+models
+  .command('list')
+  .description('Known models, their sizes, and which are present')
+  .action(() => runModelsList(loadConfig()));
+models
+  .command('pull')
+  .description('Download a model, verify its checksum, and put it in the models dir')
+  .argument('<name>', 'model name, e.g. base.en (see `models list`)')
+  .option('--url <url>', 'download from this URL instead (OPENSCRIBE_MODELS_BASE_URL sets the default host)')
+  .option('--sha256 <hex>', 'expected SHA-256 (default: the published SHA-1 of a known model)')
+  .option('--sha1 <hex>', 'expected SHA-1')
+  .option('--force', 'download again even if present')
+  .action((name: string, opts: { url?: string; sha256?: string; sha1?: string; force?: boolean }) => runModelsPull(loadConfig(), name, opts));
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

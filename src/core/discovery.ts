@@ -7,10 +7,26 @@ export const SUPPORTED_VERSIONS = ['0.1'] as const;
 /** Upload methods this build implements; `stream` arrives with the WebSocket issue. */
 export const IMPLEMENTED_UPLOAD_METHODS: readonly UploadType[] = ['chunked', 'single'];
 
-/** The discovery document, generated from this deployment's configuration. */
-export function buildDiscovery(config: Config, features: { realtimeTranscription: boolean; speakerDiarization: boolean }) {
+/** The speech recogniser behind the models (a `Transcriber`, or what the configuration names). */
+export interface TranscriberInfo {
+  id: string;
+  /** ISO 639-1 codes it transcribes. */
+  languages: readonly string[];
+}
+
+/**
+ * The discovery document, generated from this deployment's configuration. A
+ * model advertises the configured languages its recogniser can transcribe, and
+ * names that recogniser in `transcriber` (an extension field; `none` without one).
+ */
+export function buildDiscovery(
+  config: Config,
+  features: { realtimeTranscription: boolean; speakerDiarization: boolean },
+  transcriber?: TranscriberInfo,
+) {
   const base = `${config.publicUrl}/voice/v1`;
-  const languages = [...new Set(config.models.flatMap((m) => m.languages))];
+  const modelLanguages = (configured: string[]) => (transcriber ? configured.filter((l) => transcriber.languages.includes(l)) : configured);
+  const languages = [...new Set(config.models.flatMap((m) => modelLanguages(m.languages)))];
   return {
     protocol: 'medscribealliance',
     protocol_version: PROTOCOL_VERSION,
@@ -23,6 +39,7 @@ export function buildDiscovery(config: Config, features: { realtimeTranscription
     endpoints: {
       base_url: base,
       templates_url: `${base}/templates`,
+      webhooks_url: `${base}/webhooks`,
     },
     authentication: {
       supported_methods: ['api_key'],
@@ -33,13 +50,13 @@ export function buildDiscovery(config: Config, features: { realtimeTranscription
       max_chunk_size_bytes: config.maxChunkBytes,
       max_templates_per_session: config.maxTemplatesPerSession,
       upload_methods: [...IMPLEMENTED_UPLOAD_METHODS],
-      webhook_delivery: false,
+      webhook_delivery: true,
       client_sdk_delivery: false,
     },
     models: config.models.map((m) => ({
       id: m.id,
       display_name: m.displayName,
-      languages: m.languages,
+      languages: modelLanguages(m.languages),
       max_session_duration_seconds: m.maxSessionDurationSeconds,
       response_speed: m.responseSpeed,
       features: {
@@ -47,7 +64,9 @@ export function buildDiscovery(config: Config, features: { realtimeTranscription
         speaker_diarization: features.speakerDiarization,
         custom_templates: false,
       },
+      transcriber: transcriber?.id ?? 'none',
     })),
-    languages: { supported: languages, auto_detection: false },
+    // Detection only means something when the engine knows several of the advertised languages.
+    languages: { supported: languages, auto_detection: languages.length > 1 && (transcriber?.languages.length ?? 0) > 1 },
   };
 }

@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'session_not_found'
   | 'template_not_found'
   | 'webhook_not_found'
+  | 'delivery_not_found'
+  | 'delivery_pending'
   | 'not_found'
   | 'session_expired'
   | 'invalid_request'
@@ -36,6 +38,8 @@ const STATUS: Record<ErrorCode, number> = {
   session_not_found: 404,
   template_not_found: 404,
   webhook_not_found: 404,
+  delivery_not_found: 404,
+  delivery_pending: 409,
   not_found: 404,
   session_expired: 410,
   invalid_request: 400,

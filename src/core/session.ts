@@ -13,7 +13,8 @@ export type UploadType = 'chunked' | 'single' | 'stream';
 export type CommunicationProtocol = 'http' | 'websocket' | 'rpc';
 
 export const OPEN_STATUSES: readonly SessionStatus[] = ['created', 'recording'];
-export const FINISHED_STATUSES: readonly SessionStatus[] = ['completed', 'partial', 'failed'];
+export type FinishedStatus = 'completed' | 'partial' | 'failed';
+export const FINISHED_STATUSES: readonly SessionStatus[] = ['completed', 'partial', 'failed'] satisfies FinishedStatus[];
 
 export interface ProcessingError {
   type: string;
@@ -75,6 +76,29 @@ export interface StoredChunk {
   contentType: string;
   bytes: number;
   receivedAt: Date;
+}
+
+/** A span of recognised speech; seconds from the start of its chunk. */
+export interface ChunkSegment {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * What the recogniser made of one stored chunk, kept by blob key so that a chunk
+ * transcribed while the session records is not transcribed again at End Session.
+ */
+export interface ChunkTranscript {
+  blobKey: string;
+  seq: number;
+  /** `skipped`: the chunk is left out of the result, `error` says why. */
+  outcome: 'transcribed' | 'skipped';
+  /** 16 kHz samples the chunk decoded to; null when it did not decode. */
+  samples: number | null;
+  language: string | null;
+  segments: ChunkSegment[];
+  error: ProcessingError | null;
 }
 
 export const isOpen = (s: Pick<Session, 'status'>): boolean => OPEN_STATUSES.includes(s.status);

@@ -18,6 +18,8 @@ import {
   type StoredChunk,
   type UploadType,
 } from './session.js';
+import type { SessionEvents } from './session-events.js';
+import { transcriptSoFar } from './transcript-so-far.js';
 import { sessionView, type SessionView } from './view.js';
 
 export interface CreateSessionInput {
@@ -58,6 +60,7 @@ export class SessionService {
     private readonly queue: JobQueue,
     private readonly clock: Clock,
     private readonly limits: SessionLimits,
+    private readonly events: SessionEvents,
   ) {}
 
   uploadUrl(session: Pick<Session, 'id'>): string {
@@ -131,7 +134,12 @@ export class SessionService {
       result: null,
       audioPurgedAt: null,
     };
-    if (!(await this.store.insertSession(session))) {
+    const inserted = await this.store.transaction(async (tx) => {
+      if (!(await tx.insertSession(session))) return false;
+      await this.events.emit(tx, tenantId, session.id, 'session.started', now);
+      return true;
+    });
+    if (!inserted) {
       throw new ProtocolError('session_already_exists', `Session ${JSON.stringify(session.id)} already exists`, { session_id: session.id });
     }
     return session;
@@ -143,7 +151,10 @@ export class SessionService {
     const session = await this.store.getSession(tenantId, sessionId);
     if (!session) throw sessionNotFound(sessionId);
     if (isPastDeadline(session, this.clock.now())) {
-      await this.store.transaction((tx) => tx.expireSession(tenantId, sessionId, this.clock.now()));
+      await this.store.transaction(async (tx) => {
+        const now = this.clock.now();
+        if (await tx.expireSession(tenantId, sessionId, now)) await this.events.emit(tx, tenantId, sessionId, 'session.expired', now);
+      });
       return (await this.store.getSession(tenantId, sessionId)) ?? session;
     }
     return session;
@@ -196,7 +207,17 @@ export class SessionService {
       bytes,
       receivedAt: this.clock.now(),
     };
-    const outcome = await this.store.transaction((tx) => tx.recordChunk(tenantId, sessionId, chunk, this.clock.now()));
+    // The chunk and its transcription job commit together: a stored chunk is always transcribed.
+    const outcome = await this.store.transaction(async (tx) => {
+      const recorded = await tx.recordChunk(tenantId, sessionId, chunk, this.clock.now());
+      if (recorded.accepted) {
+        await this.queue.enqueue(
+          { kind: 'transcribe-chunk', payload: { tenantId, sessionId, blobKey }, dedupeKey: `transcribe-chunk:${blobKey}`, maxAttempts: 2 },
+          tx,
+        );
+      }
+      return recorded;
+    });
     if (!outcome.accepted) {
       await this.blobs.delete(blobKey);
       this.refuseUpload(await this.load(tenantId, sessionId));
@@ -215,6 +236,7 @@ export class SessionService {
       const chunks = (await tx.listChunks(tenantId, sessionId)).sort(ChunkName.compare);
       const names = chunks.map((c) => c.name);
       await tx.setCommittedFiles(tenantId, sessionId, names);
+      await this.events.emit(tx, tenantId, sessionId, 'session.ended', now);
       await this.queue.enqueue(
         { kind: 'process-session', payload: { tenantId, sessionId }, dedupeKey: `process-session:${tenantId}:${sessionId}` },
         tx,
@@ -244,7 +266,10 @@ export class SessionService {
     opts: { templateId?: string; templatesFormat: 'array' | 'object' },
   ): Promise<SessionView> {
     const session = await this.load(tenantId, sessionId);
-    const chunks = session.committedFiles ? [] : await this.store.listChunks(tenantId, sessionId);
-    return sessionView(session, chunks, { ...opts, uploadUrl: this.uploadUrl(session) });
+    const live = session.status === 'recording' || session.status === 'processing';
+    const chunks = live || !session.committedFiles ? await this.store.listChunks(tenantId, sessionId) : [];
+    // While recording and processing, the transcript so far (incremental transcription).
+    const transcript = live ? transcriptSoFar(session, chunks, await this.store.listChunkTranscripts(tenantId, sessionId)) : undefined;
+    return sessionView(session, chunks, { ...opts, uploadUrl: this.uploadUrl(session), ...(transcript ? { transcriptSoFar: transcript } : {}) });
   }
 }

@@ -42,3 +42,10 @@ export function transcriptText(lines: TranscriptLine[], mode: 'dictation' | 'con
   const label = { doctor: 'Doctor', patient: 'Patient', unknown: 'Speaker' } as const;
   return lines.map((l) => `${label[l.speaker]}: ${l.text}`).join('\n');
 }
+
+/** Transcript lines of recognised segments: turns labelled in a consultation, one speaker in a dictation. */
+export function transcriptLines(segments: Array<{ text: string; start: number; end: number }>, mode: 'dictation' | 'consultation'): TranscriptLine[] {
+  return mode === 'consultation'
+    ? labelSpeakers(segments)
+    : segments.map((s) => ({ speaker: 'doctor' as const, text: s.text, start: s.start, end: s.end }));
+}

@@ -24,6 +24,8 @@ export interface ViewOptions {
   templateId?: string;
   /** `array` (Eka, default) or `object` keyed by template id (MSA). */
   templatesFormat: 'array' | 'object';
+  /** Recording/processing: what has been transcribed so far. */
+  transcriptSoFar?: string;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -60,7 +62,7 @@ export function sessionView(session: Session, chunks: StoredChunk[], opts: ViewO
     audio_files: files,
     additional_data: session.additionalData,
     patient_details: session.patientDetails ?? {},
-    transcript: session.result?.transcript ?? '',
+    transcript: session.result?.transcript ?? opts.transcriptSoFar ?? '',
   };
   const r = session.result;
   switch (session.status) {

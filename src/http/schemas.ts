@@ -96,3 +96,64 @@ export const SessionBody = Type.Object(
 export const TemplatesResponse = Type.Object({
   templates: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), description: Type.String() })),
 });
+
+const WebhookEvent = Type.Union([
+  Type.Literal('session.started'),
+  Type.Literal('session.ended'),
+  Type.Literal('session.completed'),
+  Type.Literal('session.partial'),
+  Type.Literal('session.failed'),
+  Type.Literal('session.expired'),
+]);
+
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ minLength: 1, maxLength: 2048 }),
+    events: Type.Optional(Type.Array(WebhookEvent, { minItems: 1, maxItems: 6 })),
+    secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+const WebhookFields = {
+  webhook_id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  status: Type.Literal('active'),
+  created_at: Type.String(),
+};
+export const WebhookBody = Type.Object(WebhookFields);
+export const CreateWebhookResponse = Type.Object({
+  ...WebhookFields,
+  secret: Type.String({ description: 'Signs every delivery (X-MSA-Signature). Shown only in this response.' }),
+});
+export const WebhookList = Type.Object({ webhooks: Type.Array(WebhookBody) });
+export const WebhookParams = Type.Object({ webhook_id: Type.String({ maxLength: 200 }) });
+export const DeliveryParams = Type.Object({ webhook_id: Type.String({ maxLength: 200 }), delivery_id: Type.String({ maxLength: 200 }) });
+export const DeliveriesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) });
+
+export const DeliveryBody = Type.Object({
+  delivery_id: Type.String(),
+  event_id: Type.String(),
+  event: Type.String(),
+  session_id: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('dead'), Type.Literal('cancelled')]),
+  attempts: Type.Integer(),
+  next_attempt_at: Type.Union([Type.String(), Type.Null()]),
+  last_status_code: Type.Union([Type.Integer(), Type.Null()]),
+  last_error: Type.Union([Type.String(), Type.Null()]),
+  last_latency_ms: Type.Union([Type.Integer(), Type.Null()]),
+  created_at: Type.String(),
+  delivered_at: Type.Union([Type.String(), Type.Null()]),
+  attempt_log: Type.Array(
+    Type.Object({
+      attempt: Type.Integer(),
+      at: Type.String(),
+      outcome: Type.String(),
+      status_code: Type.Union([Type.Integer(), Type.Null()]),
+      latency_ms: Type.Integer(),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+export const DeliveryList = Type.Object({ deliveries: Type.Array(DeliveryBody) });

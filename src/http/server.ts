@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import type { ApiKeyAuthenticator } from '../core/auth.js';
 import type { SessionService } from '../core/sessions.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
+import type { WebhookService } from '../core/webhooks.js';
 import { requireApiKey } from './plugins/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { rateLimitPerTenant } from './plugins/rate-limit.js';
@@ -15,10 +16,12 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { templateRoutes } from './routes/templates.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface HttpDeps {
   log: Logger;
   sessions: SessionService;
+  webhooks: WebhookService;
   authenticator: ApiKeyAuthenticator;
   templates: TemplateRegistry;
   discovery: Record<string, unknown>;
@@ -72,6 +75,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       await rateLimitPerTenant(authed, deps.limits.rateLimitPerMinute);
       sessionRoutes(authed, deps.sessions);
       templateRoutes(authed, deps.templates);
+      webhookRoutes(authed, deps.webhooks);
       await authed.register(async (audio) => audioRoutes(audio, deps.sessions, deps.limits.maxUploadBytes));
     }, { prefix: '/voice/v1' });
   });

@@ -1,6 +1,10 @@
 import type { SessionTx } from './session-store.js';
 
-export type JobKind = 'process-session';
+/**
+ * `transcribe-chunk`: recognise a chunk as soon as it is stored; `process-session`: build the
+ * result after End Session; `deliver-webhook`: one attempt at one webhook delivery.
+ */
+export type JobKind = 'process-session' | 'transcribe-chunk' | 'deliver-webhook';
 
 export interface JobRequest {
   kind: JobKind;
@@ -28,13 +32,17 @@ export interface QueueStats {
 export interface JobQueue {
   /** With `tx`, the job commits or rolls back with that transaction. */
   enqueue(job: JobRequest, tx?: SessionTx): Promise<void>;
-  /** Leases the next due job (or one whose lease ran out) for `leaseMs`. */
-  claim(workerId: string, leaseMs: number): Promise<Job | undefined>;
+  /** Leases the next due job (or one whose lease ran out) for `leaseMs`; only of `kinds` when given. */
+  claim(workerId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<Job | undefined>;
+  /** Extends the lease of a job this worker holds (long jobs heartbeat); false if the lease was lost. */
+  extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean>;
   complete(job: Job): Promise<void>;
   /** Schedules a retry with backoff, or dead-letters after the last attempt. */
   fail(job: Job, error: string): Promise<'retry' | 'dead'>;
-  /** Resolves when a job may be ready (enqueue in this process, or `ms` elapsed). */
-  waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  /** Puts a job this worker holds back, due at `runAt`, without counting the attempt (it did not run). */
+  release(job: Job, workerId: string, runAt: Date): Promise<void>;
+  /** Resolves when a job may be ready (enqueue of one of `kinds` in this process, or `ms` elapsed). */
+  waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void>;
   stats(): Promise<QueueStats>;
   /** Deletes completed jobs older than `before` (dead jobs stay visible). */
   prune(before: Date): Promise<number>;

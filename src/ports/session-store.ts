@@ -1,4 +1,4 @@
-import type { Session, SessionResult, SessionStatus, StoredChunk } from '../core/session.js';
+import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../core/session.js';
 
 export interface Tenant {
   id: string;
@@ -24,13 +24,15 @@ export interface ApiKeyRecord {
  */
 export interface SessionTx {
   readonly handle: unknown;
+  /** False when the tenant already has a session with this id. */
+  insertSession(session: Session): Promise<boolean>;
   /** Sets the open session to `recording` and records/replaces the chunk; false if the session is no longer open. */
   recordChunk(tenantId: string, sessionId: string, chunk: StoredChunk, now: Date): Promise<{ accepted: boolean; replaced?: StoredChunk }>;
   /** Compare-and-set from an open status to `processing`; returns the session when it won. */
   commitSession(tenantId: string, sessionId: string, now: Date, audioFilesSent: number): Promise<Session | undefined>;
   setCommittedFiles(tenantId: string, sessionId: string, files: string[]): Promise<void>;
   listChunks(tenantId: string, sessionId: string): Promise<StoredChunk[]>;
-  /** Moves a `processing` session to a finished status with its result; false if it was not processing. */
+  /** Moves a `processing` session to a finished status with its result (dropping its chunk transcripts); false if it was not processing. */
   finishSession(tenantId: string, sessionId: string, status: SessionStatus, result: SessionResult, now: Date): Promise<boolean>;
   /** Marks the open session expired if past its deadline; returns whether this call did it. */
   expireSession(tenantId: string, sessionId: string, now: Date): Promise<boolean>;
@@ -49,9 +51,11 @@ export interface SessionStore {
   touchApiKey(keyId: string, now: Date): Promise<void>;
 
   /** Inserts; false if the tenant already has a session with that id. */
-  insertSession(session: Session): Promise<boolean>;
   getSession(tenantId: string, sessionId: string): Promise<Session | undefined>;
   listChunks(tenantId: string, sessionId: string): Promise<StoredChunk[]>;
+  /** Stores what the recogniser made of a chunk; false (nothing stored) once the session is finished or expired. */
+  saveChunkTranscript(tenantId: string, sessionId: string, transcript: ChunkTranscript, now: Date): Promise<boolean>;
+  listChunkTranscripts(tenantId: string, sessionId: string): Promise<ChunkTranscript[]>;
   /** Open sessions past their deadline (for the sweeper). */
   findExpirable(now: Date, limit: number): Promise<Array<{ tenantId: string; id: string }>>;
   /** Finished or expired sessions whose audio is older than `before` and not yet purged. */

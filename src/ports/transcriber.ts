@@ -17,6 +17,16 @@ export interface Transcriber {
   readonly id: string;
   /** ISO 639-1 codes this engine can transcribe. */
   readonly languages: readonly string[];
+  /** True when the engine cuts long audio at pauses itself; otherwise the pipeline splits it into ≤ 20 s pieces. */
+  readonly splitsAtPauses?: boolean;
   transcribe(pcm16kMono: Int16Array, options: { language?: string }): Promise<Transcription>;
   close?(): Promise<void>;
+}
+
+/** A failure that retrying cannot fix (the engine refused this audio or request). */
+export class PermanentTranscriberError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentTranscriberError';
+  }
 }

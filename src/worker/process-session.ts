@@ -1,31 +1,27 @@
 import type { Logger } from 'pino';
-import { decodeChunk, FfmpegMissingError, UndecodableAudioError, type ReopenableSource } from '../audio/index.js';
-import { labelSpeakers, transcriptText } from '../core/speakers.js';
+import { FfmpegMissingError, SAMPLE_RATE } from '../audio/index.js';
+import { transcriptLines, transcriptText } from '../core/speakers.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
-import type { ProcessingError, Session, SessionResult, SessionStatus, StoredChunk, TemplateOutcome } from '../core/session.js';
-import type { BlobStore } from '../ports/blob-store.js';
+import type { ChunkTranscript, FinishedStatus, ProcessingError, Session, SessionResult, StoredChunk, TemplateOutcome } from '../core/session.js';
 import type { Clock } from '../ports/clock.js';
+import type { SessionEvents } from '../core/session-events.js';
 import type { Extractor, TranscriptLine } from '../ports/extractor.js';
 import type { Job } from '../ports/job-queue.js';
 import type { SessionStore } from '../ports/session-store.js';
-import type { Transcriber, TranscriptSegment } from '../ports/transcriber.js';
+import { PermanentTranscriberError, type TranscriptSegment } from '../ports/transcriber.js';
+import type { ChunkTranscriber } from './chunk-transcriber.js';
+import { precedingSamples } from './transcribe-chunk.js';
 
 export interface ProcessSessionDeps {
   store: SessionStore;
-  blobs: BlobStore;
   clock: Clock;
   templates: TemplateRegistry;
   /** Undefined when no speech recogniser is configured. */
-  transcriber: Transcriber | undefined;
+  chunks: ChunkTranscriber | undefined;
   extractor: Extractor;
+  events: SessionEvents;
   log: Logger;
-  maxChunkDurationSeconds: number;
 }
-
-/** Over the advertised limit by more than this, a chunk is skipped rather than processed. */
-const CHUNK_DURATION_TOLERANCE_S = 5;
-/** 10 ms at 16 kHz. */
-const MIN_CHUNK_SAMPLES = 160;
 
 function mismatchError(session: Session, received: number): ProcessingError[] {
   if (session.audioFilesSent === null || session.audioFilesSent === received) return [];
@@ -58,45 +54,60 @@ interface Transcribed {
   errors: ProcessingError[];
 }
 
-/** Decodes the committed chunks in sequence order and transcribes each; a bad chunk is skipped and reported. */
-async function transcribeChunks(deps: ProcessSessionDeps, session: Session, transcriber: Transcriber, chunks: StoredChunk[]): Promise<Transcribed> {
+/**
+ * The committed chunks in sequence order, each from its stored transcript when
+ * incremental transcription got to it, else recognised now. On the job's last
+ * attempt a chunk the recogniser keeps failing on is skipped and reported
+ * rather than failing the whole session.
+ */
+async function transcribeCommitted(deps: ProcessSessionDeps & { chunks: ChunkTranscriber }, session: Session, chunks: StoredChunk[], lastAttempt: boolean): Promise<Transcribed> {
   const out: Transcribed = { segments: [], language: undefined, processed: 0, errors: [] };
-  const sources: ReopenableSource[] = chunks.map((c) => ({ open: () => deps.blobs.get(c.blobKey) }));
+  const known = new Map((await deps.store.listChunkTranscripts(session.tenantId, session.id)).map((t) => [t.blobKey, t]));
+  const done: Array<ChunkTranscript | undefined> = [];
   let offset = 0;
-  let precedingSamples = 0;
-  const language = session.transcriptLanguage[0] ?? session.languageHint[0];
   for (const [i, chunk] of chunks.entries()) {
-    let decoded;
-    try {
-      decoded = await decodeChunk(sources[i]!, sources.slice(0, i), { precedingSamples });
-    } catch (err) {
-      if (err instanceof FfmpegMissingError) throw err;
-      if (!(err instanceof UndecodableAudioError)) throw err;
-      out.errors.push({ type: 'audio_file_skipped', file: chunk.name, message: `Audio file ${chunk.name} could not be decoded` });
-      continue;
+    let t = known.get(chunk.blobKey);
+    if (!t) {
+      const preceding = precedingSamples(done);
+      try {
+        t = await deps.chunks.transcribe(session, chunk, chunks.slice(0, i), {
+          complete: true,
+          phase: 'at_end',
+          ...(preceding !== undefined ? { precedingSamples: preceding } : {}),
+        });
+      } catch (err) {
+        if (err instanceof FfmpegMissingError || !(lastAttempt || err instanceof PermanentTranscriberError)) throw err;
+        deps.log.error({ sessionId: session.id, file: chunk.name, err: (err as Error).message }, 'speech recogniser failed on a chunk');
+        out.errors.push({ type: 'transcription_failed', file: chunk.name, message: `The speech recogniser failed on audio file ${chunk.name}` });
+        done.push(undefined);
+        continue;
+      }
     }
-    precedingSamples += decoded.pcm.length;
-    // Bytes that decode to (almost) nothing are as good as undecodable.
-    if (decoded.pcm.length < MIN_CHUNK_SAMPLES) {
-      out.errors.push({ type: 'audio_file_skipped', file: chunk.name, message: `Audio file ${chunk.name} contains no decodable audio` });
-      continue;
+    done.push(t);
+    if (!t) continue; // cannot happen with complete predecessors; kept total
+    if (t.error) out.errors.push(t.error);
+    if (t.outcome === 'transcribed') {
+      out.language ??= t.language ?? undefined;
+      for (const s of t.segments) out.segments.push({ start: s.start + offset, end: s.end + offset, text: s.text });
+      out.processed++;
     }
-    if (session.uploadType === 'chunked' && decoded.durationSec > deps.maxChunkDurationSeconds + CHUNK_DURATION_TOLERANCE_S) {
-      out.errors.push({
-        type: 'audio_file_skipped',
-        file: chunk.name,
-        message: `Audio file ${chunk.name} is ${decoded.durationSec.toFixed(1)} s long, over the ${deps.maxChunkDurationSeconds} s chunk limit`,
-      });
-      offset += decoded.durationSec;
-      continue;
-    }
-    const t = await transcriber.transcribe(decoded.pcm, language ? { language } : {});
-    out.language ??= t.language;
-    for (const s of t.segments) out.segments.push({ start: s.start + offset, end: s.end + offset, text: s.text });
-    offset += decoded.durationSec;
-    out.processed++;
+    offset += (t.samples ?? 0) / SAMPLE_RATE;
   }
   return out;
+}
+
+/** The finished status and its webhook event, in one transaction. */
+async function finishAndNotify(
+  deps: ProcessSessionDeps,
+  tenantId: string,
+  sessionId: string,
+  status: FinishedStatus,
+  result: SessionResult,
+): Promise<void> {
+  const now = deps.clock.now();
+  await deps.store.transaction(async (tx) => {
+    if (await tx.finishSession(tenantId, sessionId, status, result, now)) await deps.events.emit(tx, tenantId, sessionId, `session.${status}`, now);
+  });
 }
 
 /**
@@ -105,14 +116,37 @@ async function transcribeChunks(deps: ProcessSessionDeps, session: Session, tran
  * with `processing_failed`: no transcript is ever invented.
  */
 export async function processSession(deps: ProcessSessionDeps, job: Job): Promise<void> {
+  const lastAttempt = job.attempts >= job.maxAttempts;
+  try {
+    await buildResult(deps, job, lastAttempt);
+  } catch (err) {
+    if (!lastAttempt) throw err; // retried with backoff
+    // The last attempt: say so in the session rather than leave it processing for ever.
+    const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
+    const session = await deps.store.getSession(tenantId, sessionId);
+    if (!session || session.status !== 'processing') throw err;
+    const message = 'Processing failed after repeated attempts';
+    await finishAndNotify(deps, tenantId, sessionId, 'failed', {
+      model_used: session.model,
+      transcript: '',
+      templates: failedTemplates(session, deps.templates, 'extraction_failed', message),
+      audio_files_processed: 0,
+      processing_errors: [{ type: 'processing_failed', message }],
+      error: { code: 'processing_failed', message },
+    });
+    deps.log.error({ sessionId, err: (err as Error).message }, 'session failed after its last processing attempt');
+  }
+}
+
+async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: boolean): Promise<void> {
   const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || session.status !== 'processing') return; // already finished: the job is idempotent
   const files = session.committedFiles ?? [];
   const errors = mismatchError(session, files.length);
 
-  const finish = async (status: SessionStatus, result: SessionResult) => {
-    await deps.store.transaction((tx) => tx.finishSession(tenantId, sessionId, status, result, deps.clock.now()));
+  const finish = async (status: FinishedStatus, result: SessionResult) => {
+    await finishAndNotify(deps, tenantId, sessionId, status, result);
     deps.log.info({ sessionId, status, files: files.length, processed: result.audio_files_processed }, 'session processed');
   };
   const fail = (code: string, message: string, templateCode: string, extra: Partial<SessionResult> = {}) =>
@@ -127,26 +161,26 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
     });
 
   if (files.length === 0) return fail('audio_too_short', 'The session ended with no audio files', 'insufficient_audio');
-  if (!deps.transcriber) return fail('processing_failed', 'no transcriber configured', 'extraction_failed');
+  if (!deps.chunks) return fail('processing_failed', 'no transcriber configured', 'extraction_failed');
   // Chunk rows are read only when there is audio to transcribe.
   const byName = new Map((await deps.store.listChunks(tenantId, sessionId)).map((c) => [c.name, c]));
   const chunks = files.map((f) => byName.get(f)).filter((c): c is StoredChunk => c !== undefined);
 
   let transcribed: Transcribed;
   try {
-    transcribed = await transcribeChunks(deps, session, deps.transcriber, chunks);
+    transcribed = await transcribeCommitted({ ...deps, chunks: deps.chunks }, session, chunks, lastAttempt);
   } catch (err) {
     if (err instanceof FfmpegMissingError) return fail('processing_failed', 'ffmpeg is not available to decode audio', 'extraction_failed');
     throw err; // recogniser failure: the job is retried with backoff, then dead-lettered
   }
   errors.push(...transcribed.errors);
   if (transcribed.processed === 0) {
-    return fail('audio_quality_poor', 'None of the audio files could be decoded', 'insufficient_audio', { processing_errors: errors });
+    const recogniserFailed = transcribed.errors.some((e) => e.type === 'transcription_failed');
+    return recogniserFailed
+      ? fail('processing_failed', 'The speech recogniser failed on every audio file', 'extraction_failed', { processing_errors: errors })
+      : fail('audio_quality_poor', 'None of the audio files could be decoded', 'insufficient_audio', { processing_errors: errors });
   }
-  const lines: TranscriptLine[] =
-    session.mode === 'consultation'
-      ? labelSpeakers(transcribed.segments)
-      : transcribed.segments.map((s) => ({ speaker: 'doctor' as const, text: s.text, start: s.start, end: s.end }));
+  const lines: TranscriptLine[] = transcriptLines(transcribed.segments, session.mode);
   const text = transcriptText(lines, session.mode);
   if (text.trim() === '') {
     return fail('audio_quality_poor', 'No speech was recognised in the audio', 'insufficient_audio', {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SessionEvents } from '../core/session-events.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -9,6 +10,7 @@ export interface SweeperDeps {
   blobs: BlobStore;
   queue: JobQueue;
   clock: Clock;
+  events: SessionEvents;
   log: Logger;
   retentionDays: number;
 }
@@ -18,7 +20,13 @@ export async function expireDueSessions(deps: SweeperDeps, batch = 500): Promise
   const due = await deps.store.findExpirable(deps.clock.now(), batch);
   let expired = 0;
   for (const s of due) {
-    if (await deps.store.transaction((tx) => tx.expireSession(s.tenantId, s.id, deps.clock.now()))) expired++;
+    const now = deps.clock.now();
+    const done = await deps.store.transaction(async (tx) => {
+      if (!(await tx.expireSession(s.tenantId, s.id, now))) return false;
+      await deps.events.emit(tx, s.tenantId, s.id, 'session.expired', now);
+      return true;
+    });
+    if (done) expired++;
   }
   if (expired > 0) deps.log.info({ expired }, 'sessions expired');
   return expired;

@@ -113,6 +113,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   };
 }
 
+/** A fresh data dir with a tenant named `label`, its key, and the server running on it. */
+export async function serverWithKey(label: string, env: Record<string, string> = {}): Promise<{ server: RunningServer; key: string }> {
+  const dataDir = tempDataDir(label);
+  const key = createKey(dataDir, label);
+  return { server: await startServer({ dataDir, env }), key };
+}
+
 /** A small fetch wrapper for tests: JSON in, status + parsed body + headers out. */
 export async function api(
   base: string,
@@ -147,4 +154,20 @@ export async function waitForFinished(base: string, key: string, id: string, opt
     if (Date.now() > deadline) throw new Error(`session ${id} still ${r.body?.status} after ${opts.ms ?? 15_000} ms`);
     await new Promise((res) => setTimeout(res, 100));
   }
+}
+
+export type Upload = [name: string, bytes: Buffer, type: string];
+
+/** Create a session (`body` over `communication_protocol: http`), upload `uploads` in the order given, end it, wait for its result. */
+export async function runSession(base: string, key: string, body: Record<string, unknown>, uploads: Upload[], opts: { ms?: number } = {}) {
+  const created = await api(base, 'POST', '/voice/v1/sessions', { key, json: { communication_protocol: 'http', ...body } });
+  if (created.status !== 201) throw new Error(`create session: ${created.status} ${created.text}`);
+  const id = created.body.session_id as string;
+  for (const [name, bytes, type] of uploads) {
+    const up = await api(base, 'POST', `/voice/v1/sessions/${id}/audio/${name}`, { key, body: bytes, headers: { 'content-type': type } });
+    if (up.status !== 200) throw new Error(`upload ${name}: ${up.status} ${up.text}`);
+  }
+  const end = await api(base, 'POST', `/voice/v1/sessions/${id}/end`, { key, json: { audio_files_sent: uploads.length } });
+  if (end.status !== 202) throw new Error(`end: ${end.status} ${end.text}`);
+  return waitForFinished(base, key, id, { ms: opts.ms ?? 180_000 });
 }

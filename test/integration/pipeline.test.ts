@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { tokens } from '../../src/adapters/asr/text.js';
 import { wordErrorRate } from '../../src/adapters/asr/wer.js';
-import { api, createKey, SHARED, startServer, tempDataDir, waitForFinished, type RunningServer } from '../helpers/server.js';
+import { api, type RunningServer, runSession, serverWithKey, SHARED, type Upload, waitForFinished } from '../helpers/server.js';
 
 // End to end with the real recogniser: Festival speech → chunks → HTTP → PocketSphinx → rules extractor.
 const AUDIO = path.join(SHARED, 'data/audio');
@@ -14,9 +14,7 @@ let server: RunningServer;
 let key: string;
 
 before(async () => {
-  const dataDir = tempDataDir('pipeline');
-  key = createKey(dataDir, 'pipeline');
-  server = await startServer({ dataDir, env: { OPENSCRIBE_TRANSCRIBER: 'pocketsphinx' } });
+  ({ server, key } = await serverWithKey('pipeline', { OPENSCRIBE_TRANSCRIBER: 'pocketsphinx' }));
 });
 after(() => server?.stop());
 
@@ -115,18 +113,7 @@ test('undecodable chunks are skipped and reported: the session is partial, not l
   assert.ok(r.body.transcript.length > 20);
 });
 
-async function sessionWith(body: Record<string, unknown>, uploads: Array<[name: string, bytes: Buffer, type: string]>) {
-  const created = await api(server.url, 'POST', '/voice/v1/sessions', { key, json: { communication_protocol: 'http', ...body } });
-  assert.equal(created.status, 201, created.text);
-  const id = created.body.session_id as string;
-  for (const [name, bytes, type] of uploads) {
-    const up = await api(server.url, 'POST', `/voice/v1/sessions/${id}/audio/${name}`, { key, body: bytes, headers: { 'content-type': type } });
-    assert.equal(up.status, 200, up.text);
-  }
-  const end = await api(server.url, 'POST', `/voice/v1/sessions/${id}/end`, { key, json: { audio_files_sent: uploads.length } });
-  assert.equal(end.status, 202);
-  return waitForResult(id);
-}
+const sessionWith = (body: Record<string, unknown>, uploads: Upload[]) => runSession(server.url, key, body, uploads);
 
 function medicationNames(result: { body: { templates: Array<Record<string, { data: { medications: Array<{ generic_name: string }> } }>> } }): string[] {
   const t = result.body.templates.find((x) => 'medications' in x)!;

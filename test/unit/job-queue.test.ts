@@ -122,3 +122,36 @@ test('prune deletes old finished jobs and keeps dead ones', async () => {
   assert.equal((await queue.stats()).dead, 1);
   await db.destroy();
 });
+
+test('a claimant for some kinds gets only those, and an enqueue wakes a waiter for its kind', async () => {
+  const { queue, db } = await setup();
+  const ac = new AbortController();
+  let woken = '';
+  const waitFor = (kind: 'deliver-webhook' | 'process-session') =>
+    queue.waitForWork(60_000, ac.signal, [kind]).then(() => (woken ||= kind));
+  const waiting = Promise.all([waitFor('process-session'), waitFor('deliver-webhook')]);
+  await queue.enqueue({ kind: 'deliver-webhook', payload: { d: 1 } });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(woken, 'deliver-webhook', 'the delivery waiter was woken, not the processing one');
+  await queue.enqueue(job(1));
+  assert.equal((await queue.claim('w', 1000, ['transcribe-chunk'])), undefined);
+  assert.equal((await queue.claim('w', 1000, ['process-session']))?.payload.n, 1);
+  assert.equal((await queue.claim('w', 1000, ['deliver-webhook']))?.payload.d, 1);
+  ac.abort();
+  await waiting;
+  await db.destroy();
+});
+
+test('release gives a job back, due later, without spending an attempt', async () => {
+  const { queue, db, clock } = await setup(1);
+  await queue.enqueue(job(1));
+  const first = await queue.claim('w', 1000);
+  await queue.release(first!, 'someone-else', new Date(clock.now().getTime() + 1));
+  assert.equal((await queue.stats()).running, 1, 'only the holder can give a job back');
+  await queue.release(first!, 'w', new Date(clock.now().getTime() + 500));
+  assert.equal(await queue.claim('w', 1000), undefined, 'not due yet');
+  clock.t += 500;
+  const again = await queue.claim('w', 1000);
+  assert.equal(again?.attempts, 1, 'still its first attempt (max 1), so it runs rather than dying');
+  await db.destroy();
+});

@@ -52,6 +52,19 @@ export interface ChunksTable {
   received_at: string;
 }
 
+export interface ChunkTranscriptsTable {
+  blob_key: string;
+  tenant_id: string;
+  session_id: string;
+  seq: number;
+  outcome: string;
+  samples: number | null;
+  language: string | null;
+  segments: string;
+  error: string | null;
+  created_at: string;
+}
+
 export interface JobsTable {
   id: string;
   kind: string;
@@ -68,10 +81,60 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface WebhooksTable {
+  id: string;
+  tenant_id: string;
+  url: string;
+  events: string;
+  secret: string | null;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface WebhookEventsTable {
+  id: string;
+  tenant_id: string;
+  session_id: string;
+  event: string;
+  body: string;
+  created_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  tenant_id: string;
+  webhook_id: string;
+  event_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: string;
+  outcome: string;
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   sessions: SessionsTable;
   chunks: ChunksTable;
   jobs: JobsTable;
+  chunk_transcripts: ChunkTranscriptsTable;
+  webhooks: WebhooksTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

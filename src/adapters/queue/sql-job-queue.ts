@@ -26,9 +26,10 @@ const toJob = (r: Selectable<JobsTable>): Job => ({
  * jitter, and a dead-letter status kept for inspection.
  */
 export class SqliteJobQueue implements JobQueue {
-  private nextLeaseCheck = 0;
-  /** Idle claim loops of this process; an enqueue wakes one of them, not all. */
-  private readonly idle: Array<() => void> = [];
+  /** When to look for expired leases next, per set of kinds claimed (workers of other kinds must not push it back). */
+  private readonly nextLeaseCheck = new Map<string, number>();
+  /** Idle claim loops of this process; an enqueue wakes one that takes its kind, not all. */
+  private readonly idle: Array<{ kinds: readonly JobKind[] | undefined; wake: () => void }> = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -58,20 +59,28 @@ export class SqliteJobQueue implements JobQueue {
       })
       .onConflict((oc) => oc.column('dedupe_key').doNothing())
       .execute();
-    setImmediate(() => this.idle.shift()?.());
+    // A job due later wakes a waiter when it is due, not now (it would find nothing and sleep a whole poll).
+    const delay = job.runAt ? job.runAt.getTime() - this.clock.now().getTime() : 0;
+    if (delay > 0) setTimeout(() => this.wakeOne(job.kind), delay).unref();
+    else setImmediate(() => this.wakeOne(job.kind));
   }
 
-  async claim(workerId: string, leaseMs: number): Promise<Job | undefined> {
+  private wakeOne(kind: JobKind): void {
+    this.idle.find((w) => !w.kinds || w.kinds.includes(kind))?.wake();
+  }
+
+  async claim(workerId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<Job | undefined> {
     for (;;) {
       // Expired leases (a crashed worker's job), looked for at most every second,
       // then the oldest due job: index-backed lookups rather than one OR that scans.
       const now = this.clock.now().getTime();
+      const checkKey = kinds ? [...kinds].sort().join(',') : '*';
       let job: Job | undefined;
-      if (now >= this.nextLeaseCheck) {
-        job = await this.claimWhere(workerId, leaseMs, 'running', 'locked_until');
-        if (!job) this.nextLeaseCheck = now + LEASE_CHECK_MS;
+      if (now >= (this.nextLeaseCheck.get(checkKey) ?? 0)) {
+        job = await this.claimWhere(workerId, leaseMs, 'running', 'locked_until', kinds);
+        if (!job) this.nextLeaseCheck.set(checkKey, now + LEASE_CHECK_MS);
       }
-      job ??= await this.claimWhere(workerId, leaseMs, 'queued', 'run_at');
+      job ??= await this.claimWhere(workerId, leaseMs, 'queued', 'run_at', kinds);
       if (!job) return undefined;
       // A job whose worker died on its last attempt is dead-lettered, not run again.
       if (job.attempts > job.maxAttempts) {
@@ -87,6 +96,7 @@ export class SqliteJobQueue implements JobQueue {
     leaseMs: number,
     status: 'queued' | 'running',
     dueColumn: 'run_at' | 'locked_until',
+    kinds: readonly JobKind[] | undefined,
   ): Promise<Job | undefined> {
     const now = this.clock.now();
     const nowIso = now.toISOString();
@@ -100,7 +110,14 @@ export class SqliteJobQueue implements JobQueue {
         updated_at: nowIso,
       }))
       .where('id', '=', (eb) =>
-        eb.selectFrom('jobs').select('id').where('status', '=', status).where(dueColumn, '<=', nowIso).orderBy(dueColumn).limit(1),
+        eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('status', '=', status)
+          .where(dueColumn, '<=', nowIso)
+          .$if(kinds !== undefined, (q) => q.where('kind', 'in', kinds!))
+          .orderBy(dueColumn)
+          .limit(1),
       )
       .returningAll()
       .executeTakeFirst();
@@ -115,6 +132,17 @@ export class SqliteJobQueue implements JobQueue {
       .where('updated_at', '<', before.toISOString())
       .executeTakeFirst();
     return Number(r.numDeletedRows);
+  }
+
+  async extendLease(job: Job, workerId: string, leaseMs: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ locked_until: new Date(this.clock.now().getTime() + leaseMs).toISOString() })
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', workerId)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async complete(job: Job): Promise<void> {
@@ -156,20 +184,40 @@ export class SqliteJobQueue implements JobQueue {
       .execute();
   }
 
-  async waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+  async waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
     if (signal.aborted) return;
     await new Promise<void>((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', wake);
-        const i = this.idle.indexOf(wake);
-        if (i >= 0) this.idle.splice(i, 1);
-        resolve();
+      const waiter = {
+        kinds,
+        wake: () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', waiter.wake);
+          const i = this.idle.indexOf(waiter);
+          if (i >= 0) this.idle.splice(i, 1);
+          resolve();
+        },
       };
-      const timer = setTimeout(wake, ms);
-      signal.addEventListener('abort', wake, { once: true });
-      this.idle.push(wake);
+      const timer = setTimeout(waiter.wake, ms);
+      signal.addEventListener('abort', waiter.wake, { once: true });
+      this.idle.push(waiter);
     });
+  }
+
+  async release(job: Job, workerId: string, runAt: Date): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'queued',
+        run_at: runAt.toISOString(),
+        locked_until: null,
+        locked_by: null,
+        attempts: eb('attempts', '-', 1),
+        updated_at: this.clock.now().toISOString(),
+      }))
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('locked_by', '=', workerId)
+      .execute();
   }
 
   async stats(): Promise<QueueStats> {

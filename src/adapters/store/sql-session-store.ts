@@ -1,8 +1,8 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { Session, SessionResult, SessionStatus, StoredChunk } from '../../core/session.js';
+import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../../core/session.js';
 import { OPEN_STATUSES } from '../../core/session.js';
 import type { ApiKeyRecord, SessionStore, SessionTx, Tenant } from '../../ports/session-store.js';
-import type { ChunksTable, Database, SessionsTable } from '../db/schema.js';
+import type { ChunksTable, ChunkTranscriptsTable, Database, SessionsTable } from '../db/schema.js';
 
 const iso = (d: Date): string => d.toISOString();
 const date = (s: string | null): Date | null => (s ? new Date(s) : null);
@@ -70,6 +70,20 @@ const toChunk = (r: Selectable<ChunksTable>): StoredChunk => ({
   receivedAt: new Date(r.received_at),
 });
 
+const toChunkTranscript = (r: Selectable<ChunkTranscriptsTable>): ChunkTranscript => ({
+  blobKey: r.blob_key,
+  seq: r.seq,
+  outcome: r.outcome as ChunkTranscript['outcome'],
+  samples: r.samples,
+  language: r.language,
+  segments: JSON.parse(r.segments),
+  error: r.error ? JSON.parse(r.error) : null,
+});
+
+/** Transcripts are PHI: they go as soon as the session's result (or expiry) makes them useless. */
+const deleteChunkTranscripts = (db: Kysely<Database>, tenantId: string, sessionId: string) =>
+  db.deleteFrom('chunk_transcripts').where('tenant_id', '=', tenantId).where('session_id', '=', sessionId).execute();
+
 const toKey = (r: Selectable<Database['api_keys']>): ApiKeyRecord => ({
   id: r.id,
   tenantId: r.tenant_id,
@@ -102,6 +116,15 @@ function precompiled<R>(db: Kysely<Database>, compiled: CompiledQuery<R>) {
 /** The transactional operations, written once for every Kysely dialect. */
 class SqlSessionTx implements SessionTx {
   constructor(readonly handle: Transaction<Database>) {}
+
+  async insertSession(s: Session) {
+    const r = await this.handle
+      .insertInto('sessions')
+      .values(fromSession(s))
+      .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
 
   async recordChunk(tenantId: string, sessionId: string, chunk: StoredChunk, now: Date) {
     const db = this.handle;
@@ -137,6 +160,7 @@ class SqlSessionTx implements SessionTx {
         .where('session_id', '=', sessionId)
         .where('seq', '=', chunk.seq)
         .execute();
+      await db.deleteFrom('chunk_transcripts').where('blob_key', '=', previous.blob_key).execute();
       return { accepted: true, replaced: toChunk(previous) };
     }
     await db.insertInto('chunks').values({ tenant_id: tenantId, session_id: sessionId, seq: chunk.seq, ...row }).execute();
@@ -177,7 +201,9 @@ class SqlSessionTx implements SessionTx {
       .where('id', '=', sessionId)
       .where('status', '=', 'processing')
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await deleteChunkTranscripts(this.handle, tenantId, sessionId);
+    return true;
   }
 
   async expireSession(tenantId: string, sessionId: string, now: Date) {
@@ -189,7 +215,9 @@ class SqlSessionTx implements SessionTx {
       .where('status', 'in', open)
       .where('expires_at', '<=', iso(now))
       .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await deleteChunkTranscripts(this.handle, tenantId, sessionId);
+    return true;
   }
 }
 
@@ -264,15 +292,6 @@ export class SqlSessionStore implements SessionStore {
     await this.db.updateTable('api_keys').set({ last_used_at: iso(now) }).where('id', '=', keyId).execute();
   }
 
-  async insertSession(s: Session) {
-    const r = await this.db
-      .insertInto('sessions')
-      .values(fromSession(s))
-      .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
-  }
-
   async getSession(tenantId: string, sessionId: string) {
     const [r] = await this.selectSession(tenantId, sessionId);
     return r ? toSession(r) : undefined;
@@ -280,6 +299,48 @@ export class SqlSessionStore implements SessionStore {
 
   async listChunks(tenantId: string, sessionId: string) {
     return (await this.selectChunks(tenantId, sessionId)).map(toChunk);
+  }
+
+  saveChunkTranscript(tenantId: string, sessionId: string, t: ChunkTranscript, now: Date) {
+    return this.db.transaction().execute(async (trx) => {
+      // Checked in the same transaction: a late job must not leave transcript rows behind a finished session.
+      const live = await trx
+        .selectFrom('sessions')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', sessionId)
+        .where('status', 'in', [...open, 'processing'])
+        .executeTakeFirst();
+      if (!live) return false;
+      const row = {
+        tenant_id: tenantId,
+        session_id: sessionId,
+        seq: t.seq,
+        outcome: t.outcome,
+        samples: t.samples,
+        language: t.language,
+        segments: JSON.stringify(t.segments),
+        error: t.error ? JSON.stringify(t.error) : null,
+        created_at: iso(now),
+      };
+      await trx
+        .insertInto('chunk_transcripts')
+        .values({ blob_key: t.blobKey, ...row })
+        .onConflict((oc) => oc.column('blob_key').doUpdateSet(row))
+        .execute();
+      return true;
+    });
+  }
+
+  async listChunkTranscripts(tenantId: string, sessionId: string) {
+    const rows = await this.db
+      .selectFrom('chunk_transcripts')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('session_id', '=', sessionId)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toChunkTranscript);
   }
 
   async findExpirable(now: Date, limit: number) {

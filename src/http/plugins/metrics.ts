@@ -3,7 +3,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { JobQueue } from '../../ports/job-queue.js';
 
 /** Prometheus metrics: request rate and latency per route, queue depth. */
-export function createMetrics(queue: JobQueue) {
+export function createMetrics(
+  queue: JobQueue,
+  recognised?: () => Record<'incremental' | 'at_end', number>,
+  webhookAttempts?: () => Record<'delivered' | 'retry' | 'rejected', number>,
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -31,6 +35,28 @@ export function createMetrics(queue: JobQueue) {
       this.set({ state: 'dead' }, s.dead);
     },
   });
+  if (recognised) {
+    new Gauge({
+      name: 'openscribe_chunks_recognised',
+      help: 'Chunks recognised by this process since start: while recording (incremental) or after End Session (at_end)',
+      labelNames: ['phase'] as const,
+      registers: [registry],
+      collect() {
+        for (const [phase, n] of Object.entries(recognised())) this.set({ phase }, n);
+      },
+    });
+  }
+  if (webhookAttempts) {
+    new Gauge({
+      name: 'openscribe_webhook_attempts',
+      help: 'Webhook delivery attempts by this process since start, by outcome',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        for (const [outcome, n] of Object.entries(webhookAttempts())) this.set({ outcome }, n);
+      },
+    });
+  }
 
   return {
     registry,

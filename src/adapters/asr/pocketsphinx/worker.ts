@@ -1,18 +1,19 @@
 /**
- * Worker thread that owns one PocketSphinx decoder (and a Silero VAD session)
- * so that decoding, which is synchronous C code, never blocks the event loop of
- * the HTTP server. Requests are handled one at a time, in order.
+ * Child process that owns one PocketSphinx decoder (and a Silero VAD session):
+ * decoding, which is synchronous C code, never blocks the event loop of the
+ * HTTP server, and a crash in native code ends this process, not the service.
+ * Requests are handled one at a time, in order.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { SAMPLE_RATE } from '../../../audio/pcm.js';
 import { segmentsFromProbabilities, SileroVad, splitAtPauses, type SpeechSegment } from '../../../audio/vad.js';
 import type { TranscriptSegment } from '../../../ports/transcriber.js';
 import { PocketsphinxEngine, type DecodedWord } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
 
-const port = parentPort!;
-const init = workerData as WorkerInit;
-const post = (m: WorkerReply) => port.postMessage(m);
+const init = JSON.parse(process.argv[2] ?? '{}') as WorkerInit;
+const post = (m: WorkerReply) => process.send!(m);
+// The service went away (or closed us): nothing is left to do.
+process.on('disconnect', () => process.exit(0));
 
 /** Words of one decoded stretch → segments, cut where the speaker paused. */
 function wordsToSegments(words: DecodedWord[], offset: number, pauseSec = 0.5): TranscriptSegment[] {
@@ -83,12 +84,12 @@ async function main() {
   };
 
   let chain = Promise.resolve();
-  port.on('message', (msg: WorkerRequest) => {
+  process.on('message', (msg: WorkerRequest) => {
     if (msg.type === 'close') {
       chain = chain.then(async () => {
         engine.close();
         await vad?.close();
-        port.close();
+        process.disconnect();
       });
       return;
     }

@@ -12,6 +12,7 @@ import {
 import { DRUGS, type DrugEntry, type Route } from './lexicon/drugs.js';
 import { PhraseMatcher } from './lexicon/matcher.js';
 import { negationStatus } from './negation.js';
+import { isNumberGlue, isNumberWord, parseNumberRun } from './numbers.js';
 import { sentenceCase } from './text.js';
 import type { MedicationItem } from './types.js';
 
@@ -57,12 +58,16 @@ export interface MedicationMention {
   start: number;
   end: number;
   dose: Found<Dose> | null;
+  /** The dose before a change said in the same breath ("from 10 mg to 20 mg"); not in the output schema. */
+  previousDose: Found<Dose> | null;
   frequency: Found<Frequency> | null;
   duration: Found<Duration> | null;
   route: Route | null;
   instructions: Found<string>[];
   action: MedAction;
   explicit: boolean;
+  /** The clinician states what to take from now on (a prescription, an order, "we'll go with"). */
+  plan: boolean;
   /** Furthest end of any attribute, for evidence. */
   spanStart: number;
   spanEnd: number;
@@ -186,6 +191,82 @@ function drugHits(s: DocSentence) {
   });
 }
 
+// ── Dose changes ("increase X from 10 mg to 20 mg") ─────────────────────────
+/** What may stand between the old and the new dose of a change ("10 mg to 20 mg"; a misheard "to"). */
+const CHANGE_GAP = /^[\s,]*(?:(?:(?:up|down|back)\s+)?(?:to|too|two|2)|(?:and\s+)?then|uh|um|er|erm|i mean|sorry)?[\s,]*$/;
+/** The clinician says what to take from now on, right before the drug (or its dose). */
+const PLAN_BEFORE = /(?:(?<!\bin\s)\b(?:order|ordering|prescribe|prescribing|e-?prescribe)|\b(?:go with|going with|let's do|let us do|we'll do|we will do|let's try|let's use|send in|sending in|new prescription for|put you on|have you on|make it))\b[^.?!;]{0,25}$/;
+
+export interface DoseChange {
+  prev: Found<Dose>;
+  /** Null when only the old dose is said ("increase the lisinopril from 10 mg"). */
+  next: Found<Dose> | null;
+}
+
+/**
+ * A dose change said after the drug (offsets in `post`): "from 10 to 20 mg", "from 10 mg to
+ * 20 mg", or two doses of the same unit governed by an increase / decrease ("increase X 10 mg
+ * to 20 mg", the recogniser's "from ten milligrams ten twenty milligrams"): the later one is new.
+ * `orig` gives the transcript's words for a span of `post`, to undo a "to" heard as a number.
+ */
+export function findDoseChange(post: string, direction: 'increase' | 'decrease' | null, orig: (start: number, end: number) => string): DoseChange | null {
+  const doses = findDoses(post).filter((d) => d.value.kind === 'strength');
+  const fromBefore = (d: Found<Dose>) => /\bfrom\s*$/.test(post.slice(0, d.start));
+  // "from 10 to 20 mg" reads as a range; after "from" it is a change
+  for (const d of doses) {
+    if (d.value.max === null || !fromBefore(d) || !/\d\s*to\s*\d/.test(post.slice(d.start, d.end))) continue;
+    return { prev: { ...d, value: { ...d.value, max: null } }, next: { ...d, value: { ...d.value, value: d.value.max, max: null } } };
+  }
+  for (let k = 0; k + 1 < doses.length; k++) {
+    const a = doses[k]!;
+    const b = doses[k + 1]!;
+    if (a.value.unit !== b.value.unit || a.value.max !== null || b.value.max !== null) continue;
+    if (!fromBefore(a) && !direction) continue;
+    const gap = post.slice(a.end, b.start);
+    if (!CHANGE_GAP.test(gap)) continue;
+    let value = b.value.value;
+    if (gap.trim() === '') value = misheardTo(orig(b.start, b.end), value, a.value.value, direction);
+    return { prev: a, next: { ...b, value: { ...b.value, value } } };
+  }
+  // only the old dose: "increase the lisinopril from 10 mg" (a later dose is something else's)
+  const first = doses[0];
+  if (direction && first && fromBefore(first)) return { prev: first, next: null };
+  return null;
+}
+
+/**
+ * "ten twenty milligrams" after "from ten milligrams": the "to" was heard as "ten" or "two"
+ * and glued to the number (1020, 220). Of the two readings, the one in the stated direction
+ * and closest in ratio to the old dose.
+ */
+function misheardTo(origText: string, value: number, prev: number, direction: 'increase' | 'decrease' | null): number {
+  const words = origText.toLowerCase().split(/[\s-]+/).filter(Boolean);
+  if (words.length < 3 || (words[0] !== 'ten' && words[0] !== 'two')) return value;
+  let n = 1;
+  while (n < words.length && (isNumberWord(words[n]!) || isNumberGlue(words[n]!))) n++;
+  if (n === 1 || n !== words.length - 1) return value;
+  const groups = parseNumberRun(words.slice(1, n));
+  if (groups.length !== 1) return value;
+  const rest = Number(groups[0]!.value);
+  if (!(rest > 0)) return value;
+  const fits = (v: number) => (direction === 'increase' ? v > prev : direction === 'decrease' ? v < prev : v !== prev);
+  const cands = [value, rest].filter(fits);
+  if (!cands.length) return value;
+  return cands.reduce((best, v) => (Math.abs(Math.log(v / prev)) < Math.abs(Math.log(best / prev)) ? v : best));
+}
+
+/** "going from 10 mg to 20 mg of X", "from 10 to 20 mg of X": the old dose before the new one. */
+function changeBefore(pre: string, dose: Found<Dose>): { prev: Dose; next: Dose } | null {
+  const d = dose.value;
+  if (d.max !== null && /\d\s*to\s*\d/.test(pre.slice(dose.start, dose.end)) && /\bfrom\s*$/.test(pre.slice(0, dose.start))) {
+    return { prev: { ...d, max: null }, next: { ...d, value: d.max, max: null } };
+  }
+  const m = /\bfrom\s+(\d+(?:\.\d+)?)(?:\s*([a-z]+))?\s+(?:(?:up|down)\s+)?(?:to|too|2)\s+$/.exec(pre.slice(0, dose.start));
+  if (!m || d.kind !== 'strength' || d.max !== null) return null;
+  if (m[2] !== undefined && findDoses(`${m[1]} ${m[2]}`)[0]?.value.unit !== d.unit) return null;
+  return { prev: { ...d, value: Number(m[1]) }, next: d };
+}
+
 export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[]; allergies: AllergyDrugHit[] } {
   const mentions: MedicationMention[] = [];
   const allergies: AllergyDrugHit[] = [];
@@ -240,12 +321,17 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
         if (strength) dose = strength;
       }
       if (dose) dose = { ...dose, start: dose.start + h.end, end: dose.end + h.end };
+      /** A change said before the drug ("from 10 mg to 20 mg of lisinopril"). */
+      let preChange: { prev: Dose; next: Dose } | null = null;
       if (!dose) {
         const m = /(\d+(?:\.\d+)?\s*(?:-|to)?\s*(?:\d+(?:\.\d+)?)?\s*(?:mg|mcg|milligrams?|micrograms?|g|grams?|ml|units?|iu|tablets?|capsules?|puffs?|drops?|pills?)\s+(?:of\s+)?(?:the\s+|your\s+|his\s+|her\s+)?)$/.exec(ownPre);
         if (m) {
           const d = findDoses(m[1]!)[0];
           const at = h.start - ownPre.length + m.index;
-          if (d) dose = { ...d, start: at + d.start, end: at + d.end };
+          if (d) {
+            dose = { ...d, start: at + d.start, end: at + d.end };
+            preChange = changeBefore(ownPre, { ...d, start: m.index + d.start, end: m.index + d.end });
+          }
         }
       }
       if (!dose) {
@@ -284,6 +370,23 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       } else {
         action = 'continue';
       }
+      // a dose change: the new dose is the dose; an increase / decrease unless a verb says otherwise
+      const direction = cue && cue.strength !== 'weak' && (cue.action === 'increase' || cue.action === 'decrease') ? cue.action : null;
+      let previousDose: Found<Dose> | null = null;
+      if (preChange && dose) {
+        previousDose = { ...dose, value: preChange.prev };
+        dose = { ...dose, value: preChange.next };
+      } else {
+        const c = findDoseChange(post, direction, (a, b) => ev(doc, s.line, s.start + h.end + a, s.start + h.end + b).text);
+        if (c) {
+          previousDose = { ...c.prev, start: c.prev.start + h.end, end: c.prev.end + h.end };
+          dose = c.next ? { ...c.next, start: c.next.start + h.end, end: c.next.end + h.end } : null;
+        }
+      }
+      if (previousDose && dose && action !== 'stop' && action !== 'hold' && action !== 'increase' && action !== 'decrease' && dose.value.value !== previousDose.value.value) {
+        action = dose.value.value > previousDose.value.value ? 'increase' : 'decrease';
+        explicit = true;
+      }
       // what the patient says they started is something they are on now
       if (s.speaker === 'patient' && (action === 'start' || action === 'increase' || action === 'decrease') && !/\b(?:should i|can i|could i|do i)\b/.test(pre)) {
         action = 'continue';
@@ -314,20 +417,22 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       // (also further down a list of tests: "recheck the cbc, iron, ferritin, b12 and folate")
       if (/vitamin|mineral|iron/.test(h.value.entry.drugClass) && /\b(?:check|checking|recheck|rechecking|test|testing|measure|levels? of|labs?|draw|order|blood work|bloodwork)\b[^.?!]{0,40}(?:(?:,|\band\b)[^,.?!]{0,25}){0,6}$/.test(before)) return;
 
-      const starts = [h.start, dose?.start, frequency?.start, duration?.start, ...instructions.map((x) => x.start)].filter((x): x is number => x !== undefined);
-      const ends = [h.end, dose?.end, frequency?.end, duration?.end, ...instructions.map((x) => x.end)].filter((x): x is number => x !== undefined);
+      const starts = [h.start, dose?.start, previousDose?.start, frequency?.start, duration?.start, ...instructions.map((x) => x.start)].filter((x): x is number => x !== undefined);
+      const ends = [h.end, dose?.end, previousDose?.end, frequency?.end, duration?.end, ...instructions.map((x) => x.end)].filter((x): x is number => x !== undefined);
       mentions.push({
         hit: h.value,
         sentence: s,
         start: s.start + h.start,
         end: s.start + h.end,
         dose: dose ? { ...dose, start: dose.start + s.start, end: dose.end + s.start } : null,
+        previousDose: previousDose ? { ...previousDose, start: previousDose.start + s.start, end: previousDose.end + s.start } : null,
         frequency: frequency ? { ...frequency, start: frequency.start + s.start, end: frequency.end + s.start } : null,
         duration: duration ? { ...duration, start: duration.start + s.start, end: duration.end + s.start } : null,
         route,
         instructions: instructions.map((x) => ({ ...x, start: x.start + s.start, end: x.end + s.start })),
         action,
         explicit,
+        plan: isClinician(s) && !s.question && ((explicit && action !== 'stop' && action !== 'hold') || PLAN_BEFORE.test(ownPre)),
         spanStart: s.start + Math.min(...starts),
         spanEnd: s.start + Math.max(...ends),
       });
@@ -377,10 +482,24 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
     // the deciding mention: the latest explicit one by the clinician, else the latest explicit, else the first
     const explicit = ms.filter((m) => m.explicit);
     const decider = [...explicit].reverse().find((m) => isClinician(m.sentence)) ?? explicit[explicit.length - 1] ?? ms[0]!;
-    // attributes: from the decider, else the nearest other mention that has them (later first)
-    const order = [decider, ...[...ms].reverse().filter((m) => m !== decider)];
+    // after an increase / decrease, a dose said before it is the old one
+    const changed = decider.action === 'increase' || decider.action === 'decrease';
+    const since = changed ? ms.indexOf(decider) : 0;
+    // the dose the clinician settles on: the latest one stated in the plan supersedes earlier ones
+    const settled = [...ms.slice(since)].reverse().find((m) => m.dose && (m.plan || m === decider)) ?? null;
+    // attributes: from that mention, the decider, else the nearest other mention that has them (later first)
+    const order = [...new Set([...(settled ? [settled] : []), decider, ...[...ms].reverse()])];
     const pick = <K extends 'dose' | 'frequency' | 'duration'>(k: K) => order.find((m) => m[k])?.[k] ?? null;
-    const dose = pick('dose');
+    const dose = order.find((m) => m.dose && ms.indexOf(m) >= since)?.dose ?? null;
+    // a plan dose that differs from the one the patient is on is an increase / decrease
+    let action = decider.action;
+    if (settled?.plan && settled.dose && (action === 'start' || action === 'continue')) {
+      const old = settled.previousDose?.value ?? [...ms.slice(0, ms.indexOf(settled))].reverse().find((m) => m.dose && !m.plan)?.dose?.value;
+      const now = settled.dose.value;
+      if (old && old.kind === 'strength' && now.kind === 'strength' && old.unit === now.unit && old.max === null && now.max === null && old.value !== now.value) {
+        action = now.value > old.value ? 'increase' : 'decrease';
+      }
+    }
     const frequency = pick('frequency');
     const duration = pick('duration');
     const instr = order.find((m) => m.instructions.length)?.instructions ?? [];
@@ -410,7 +529,7 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
       duration: duration ? formatDuration(duration.value) : null,
       duration_days: duration ? duration.value.days : null,
       instructions: instr.length ? [...new Set(instr.map((x) => x.value))].join('; ') : null,
-      action: decider.action,
+      action,
       evidence,
     });
   }

@@ -1,0 +1,1 @@
+export { AsrServerError, OpenAiTranscriber, parseSegments, type OpenAiTranscriberOptions } from './transcriber.js';

@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import {
+  decodeChunk, looksStandalone, SileroVad, slicePcm, splitAtPauses, UndecodableAudioError, VadUnavailableError,
+  type ReopenableSource,
+} from '../audio/index.js';
+import type { ChunkSegment, ChunkTranscript, ProcessingError, Session, StoredChunk } from '../core/session.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Clock } from '../ports/clock.js';
+import type { SessionStore } from '../ports/session-store.js';
+import type { Transcriber } from '../ports/transcriber.js';
+
+export interface ChunkTranscriberDeps {
+  store: SessionStore;
+  blobs: BlobStore;
+  clock: Clock;
+  transcriber: Transcriber;
+  log: Logger;
+  maxChunkDurationSeconds: number;
+}
+
+/** Over the advertised limit by more than this, a chunk is skipped rather than processed. */
+export const CHUNK_DURATION_TOLERANCE_S = 5;
+/** 10 ms at 16 kHz. */
+const MIN_CHUNK_SAMPLES = 160;
+/** Longest piece given to an engine that does not cut at pauses itself. */
+const MAX_PIECE_S = 20;
+
+export type TranscribePhase = 'incremental' | 'at_end';
+
+const skipped = (chunk: StoredChunk, samples: number | null, message: string): ChunkTranscript => ({
+  blobKey: chunk.blobKey,
+  seq: chunk.seq,
+  outcome: 'skipped',
+  samples,
+  language: null,
+  segments: [],
+  error: { type: 'audio_file_skipped', file: chunk.name, message } satisfies ProcessingError,
+});
+
+/**
+ * Turns one stored chunk into its transcript and stores it by blob key. The same
+ * chunk asked for twice in this process (its own job and End Session racing)
+ * is recognised once: the second caller joins the first.
+ */
+export class ChunkTranscriber {
+  private readonly inFlight = new Map<string, Promise<ChunkTranscript | undefined>>();
+  private vad: Promise<SileroVad | undefined> | undefined;
+  /** Chunks recognised, by when: while recording (`incremental`) or after End Session (`at_end`). */
+  readonly counts: Record<TranscribePhase, number> = { incremental: 0, at_end: 0 };
+
+  constructor(private readonly deps: ChunkTranscriberDeps) {}
+
+  /**
+   * `predecessors` are the stored chunks before this one, in order; `complete`
+   * says whether they are all there (no gap in the sequence). Resolves to
+   * undefined when the chunk is a headerless continuation whose predecessors
+   * have not all arrived: it is decided later, not guessed at.
+   */
+  transcribe(
+    session: Session,
+    chunk: StoredChunk,
+    predecessors: readonly StoredChunk[],
+    opts: { complete: boolean; precedingSamples?: number; phase: TranscribePhase },
+  ): Promise<ChunkTranscript | undefined> {
+    const running = this.inFlight.get(chunk.blobKey);
+    if (running) return running;
+    const work = this.run(session, chunk, predecessors, opts).finally(() => this.inFlight.delete(chunk.blobKey));
+    this.inFlight.set(chunk.blobKey, work);
+    return work;
+  }
+
+  private source(chunk: StoredChunk): ReopenableSource {
+    return { open: () => this.deps.blobs.get(chunk.blobKey) };
+  }
+
+  private async run(
+    session: Session,
+    chunk: StoredChunk,
+    predecessors: readonly StoredChunk[],
+    opts: { complete: boolean; precedingSamples?: number; phase: TranscribePhase },
+  ): Promise<ChunkTranscript | undefined> {
+    const own = this.source(chunk);
+    if (!opts.complete && !(await looksStandalone(own))) return undefined;
+    let decoded;
+    try {
+      decoded = await decodeChunk(own, opts.complete ? predecessors.map((c) => this.source(c)) : [], {
+        ...(opts.precedingSamples !== undefined ? { precedingSamples: opts.precedingSamples } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof UndecodableAudioError)) throw err;
+      if (!opts.complete) return undefined;
+      return this.save(session, skipped(chunk, null, `Audio file ${chunk.name} could not be decoded`));
+    }
+    const samples = decoded.pcm.length;
+    // Bytes that decode to (almost) nothing are as good as undecodable.
+    if (samples < MIN_CHUNK_SAMPLES) return this.save(session, skipped(chunk, samples, `Audio file ${chunk.name} contains no decodable audio`));
+    const limit = this.deps.maxChunkDurationSeconds;
+    if (session.uploadType !== 'single' && decoded.durationSec > limit + CHUNK_DURATION_TOLERANCE_S) {
+      return this.save(
+        session,
+        skipped(chunk, samples, `Audio file ${chunk.name} is ${decoded.durationSec.toFixed(1)} s long, over the ${limit} s chunk limit`),
+      );
+    }
+    const language = session.transcriptLanguage[0] ?? session.languageHint[0];
+    const { segments, language: detected } = await this.recognise(decoded.pcm, decoded.durationSec, language);
+    this.counts[opts.phase]++;
+    return this.save(session, { blobKey: chunk.blobKey, seq: chunk.seq, outcome: 'transcribed', samples, language: detected, segments, error: null });
+  }
+
+  /** One engine call, or ≤ 20 s pieces cut at pauses for an engine that does not cut long audio itself. */
+  private async recognise(pcm: Int16Array, durationSec: number, language: string | undefined) {
+    const { transcriber } = this.deps;
+    const options = language ? { language } : {};
+    if (transcriber.splitsAtPauses || durationSec <= MAX_PIECE_S + CHUNK_DURATION_TOLERANCE_S) {
+      const t = await transcriber.transcribe(pcm, options);
+      return { segments: t.segments as ChunkSegment[], language: t.language };
+    }
+    const vad = await this.loadVad();
+    const speech = vad ? await vad.speechSegments(pcm) : [{ start: 0, end: durationSec }];
+    const segments: ChunkSegment[] = [];
+    let detected: string | null = null;
+    for (const piece of splitAtPauses(durationSec, speech, { maxPieceSec: MAX_PIECE_S })) {
+      if (!piece.hasSpeech) continue;
+      const t = await transcriber.transcribe(slicePcm(pcm, piece.start, piece.end), options);
+      detected ??= t.language;
+      for (const s of t.segments) segments.push({ start: s.start + piece.start, end: s.end + piece.start, text: s.text });
+    }
+    return { segments, language: detected };
+  }
+
+  private loadVad(): Promise<SileroVad | undefined> {
+    this.vad ??= SileroVad.load().catch((err: unknown) => {
+      if (!(err instanceof VadUnavailableError)) throw err;
+      this.deps.log.warn({ err: err.message }, 'Silero VAD unavailable: long audio is cut every 20 s, not at pauses');
+      return undefined;
+    });
+    return this.vad;
+  }
+
+  private async save(session: Session, transcript: ChunkTranscript): Promise<ChunkTranscript> {
+    await this.deps.store.saveChunkTranscript(session.tenantId, session.id, transcript, this.deps.clock.now());
+    return transcript;
+  }
+
+  async close(): Promise<void> {
+    const vad = await this.vad?.catch(() => undefined);
+    await vad?.close();
+  }
+}

@@ -1,0 +1,51 @@
+import type { ChunkTranscript, StoredChunk } from '../core/session.js';
+import type { Job } from '../ports/job-queue.js';
+import type { SessionStore } from '../ports/session-store.js';
+import type { ChunkTranscriber } from './chunk-transcriber.js';
+
+export interface TranscribeChunkDeps {
+  store: SessionStore;
+  /** Undefined when no speech recogniser is configured: there is nothing to do early. */
+  chunks: ChunkTranscriber | undefined;
+}
+
+/** Samples the earlier chunks decode to, all together, when every one of them is known. */
+export function precedingSamples(earlier: ReadonlyArray<ChunkTranscript | undefined>): number | undefined {
+  let sum = 0;
+  for (const t of earlier) {
+    if (t?.samples == null) return undefined;
+    sum += t.samples;
+  }
+  return sum;
+}
+
+/**
+ * Incremental transcription: runs when a chunk is stored, while the session is
+ * still recording. It catches up on every chunk whose turn has come, so a
+ * continuation slice that had to wait for a late predecessor is done as soon as
+ * that predecessor arrives. What it leaves undone, End Session's job does.
+ */
+export async function transcribeChunk(deps: TranscribeChunkDeps, job: Job): Promise<void> {
+  const { chunks } = deps;
+  if (!chunks) return;
+  const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
+  const session = await deps.store.getSession(tenantId, sessionId);
+  if (!session || !['created', 'recording', 'processing'].includes(session.status)) return;
+  const stored: StoredChunk[] = (await deps.store.listChunks(tenantId, sessionId)).sort((a, b) => a.seq - b.seq);
+  const known = new Map((await deps.store.listChunkTranscripts(tenantId, sessionId)).map((t) => [t.blobKey, t]));
+  const done: Array<ChunkTranscript | undefined> = [];
+  for (const [i, chunk] of stored.entries()) {
+    let t = known.get(chunk.blobKey);
+    if (!t) {
+      const complete = stored.slice(0, i + 1).every((c, j) => c.seq === j);
+      const earlier = stored.slice(0, i);
+      const preceding = complete ? precedingSamples(done) : undefined;
+      t = await chunks.transcribe(session, chunk, earlier, {
+        complete,
+        phase: 'incremental',
+        ...(preceding !== undefined ? { precedingSamples: preceding } : {}),
+      });
+    }
+    done.push(t);
+  }
+}
