@@ -69,6 +69,11 @@ export class ChunkTranscriber {
     return work;
   }
 
+  /** Whether the chunk carries a container header of its own (decodes without its predecessors). */
+  standsAlone(chunk: StoredChunk): Promise<boolean> {
+    return looksStandalone(this.source(chunk));
+  }
+
   private source(chunk: StoredChunk): ReopenableSource {
     return { open: () => this.deps.blobs.get(chunk.blobKey) };
   }

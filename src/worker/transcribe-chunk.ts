@@ -21,18 +21,33 @@ export function precedingSamples(earlier: ReadonlyArray<ChunkTranscript | undefi
 
 /**
  * Incremental transcription: runs when a chunk is stored, while the session is
- * still recording. It catches up on every chunk whose turn has come, so a
- * continuation slice that had to wait for a late predecessor is done as soon as
- * that predecessor arrives. What it leaves undone, End Session's job does.
+ * still recording. A chunk that stands alone (its own container header) is
+ * recognised at once, whatever its predecessors are doing: its decoding overlaps
+ * their recognition. Then, if headerless continuation slices are waiting, it
+ * catches up on every chunk whose turn has come, so a slice that had to wait for
+ * a late predecessor is done as soon as that predecessor arrives. What it leaves
+ * undone, End Session's job does.
  */
 export async function transcribeChunk(deps: TranscribeChunkDeps, job: Job): Promise<void> {
   const { chunks } = deps;
   if (!chunks) return;
-  const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
+  const { tenantId, sessionId, blobKey } = job.payload as { tenantId: string; sessionId: string; blobKey?: string };
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || !['created', 'recording', 'processing'].includes(session.status)) return;
   const stored: StoredChunk[] = (await deps.store.listChunks(tenantId, sessionId)).sort((a, b) => a.seq - b.seq);
   const known = new Map((await deps.store.listChunkTranscripts(tenantId, sessionId)).map((t) => [t.blobKey, t]));
+
+  const ownIndex = stored.findIndex((c) => c.blobKey === blobKey);
+  const own = stored[ownIndex];
+  if (own && !known.has(own.blobKey) && (await chunks.standsAlone(own))) {
+    const complete = stored.slice(0, ownIndex + 1).every((c, j) => c.seq === j);
+    const t = await chunks.transcribe(session, own, stored.slice(0, ownIndex), { complete, phase: 'incremental' });
+    if (t) known.set(own.blobKey, t);
+  }
+  // Standalone chunks have jobs of their own: walk only for continuation slices waiting their turn.
+  const waiting = stored.filter((c) => !known.has(c.blobKey));
+  if ((await Promise.all(waiting.map((c) => chunks.standsAlone(c)))).every(Boolean)) return;
+
   const done: Array<ChunkTranscript | undefined> = [];
   for (const [i, chunk] of stored.entries()) {
     let t = known.get(chunk.blobKey);
