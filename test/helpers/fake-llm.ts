@@ -2,8 +2,8 @@
  * A real loopback HTTP server speaking the OpenAI chat completions API, for tests of
  * the `llm` extractor. Replies are queued per test; every request is recorded.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { startLoopback } from './loopback.js';
 
 export interface RecordedRequest {
   method: string;
@@ -36,36 +36,26 @@ export function chatCompletion(content: string, finishReason = 'stop') {
 
 export async function startFakeLlm(): Promise<FakeLlm> {
   const pending: FakeReply[] = [];
+  const loopback = await startLoopback((req, raw, res) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = raw;
+    }
+    fake.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    const reply = pending.shift() ?? fake.fallback;
+    if ('hang' in reply) return;
+    const [status, payload] = 'content' in reply ? [200, chatCompletion(reply.content, reply.finishReason)] : [reply.status, reply.body];
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+  });
   const fake: FakeLlm = {
-    baseUrl: '',
+    baseUrl: loopback.origin,
     requests: [],
     queue: (...replies) => void pending.push(...replies),
     fallback: { status: 500, body: { error: { message: 'no reply queued' } } },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => loopback.close(),
   };
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (raw += d));
-    req.on('end', () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(raw);
-      } catch {
-        body = raw;
-      }
-      fake.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const reply = pending.shift() ?? fake.fallback;
-      if ('hang' in reply) return;
-      const [status, payload] = 'content' in reply ? [200, chatCompletion(reply.content, reply.finishReason)] : [reply.status, reply.body];
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(payload));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  fake.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return fake;
 }

@@ -8,13 +8,12 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { verifyWebhookSignature } from '../../src/sdk/index.js';
 import { api, createKey, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
+import { startReceiver, type Received } from '../helpers/webhook-receiver.js';
 
 const SESSIONS = 20;
 /** Per session: started, ended, failed (no recogniser: processing fails). */
@@ -59,61 +58,35 @@ interface Arrival {
 
 /** A loopback receiver whose behaviour changes at the restart: failing, slow, then silent; then healthy. */
 async function crashReceiver() {
-  const arrivals: Arrival[] = [];
   let phase: Arrival['phase'] = 'before';
-  const waiters = new Set<() => void>();
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (d: string) => (raw += d));
-    req.on('end', () => {
-      const a: Arrival = {
-        phase,
-        at: Date.now(),
-        eventId: String(req.headers['x-msa-event-id']),
-        signature: String(req.headers['x-msa-signature']),
-        raw,
-        answered: null,
-      };
-      const n = arrivals.length;
-      arrivals.push(a);
-      for (const w of [...waiters]) w();
-      const answer = (status: number) => {
-        if (res.destroyed || req.socket.destroyed) return;
-        a.answered = status;
-        res.writeHead(status).end('ok');
-      };
-      if (a.phase === 'after') answer(200);
-      else if (n < REFUSED) answer(503);
-      else if (n < REFUSED + ANSWERED) setTimeout(() => answer(200), SLOW_MS);
-      // else: held until the process at the other end dies
-    });
+  const phases = new WeakMap<Received, Arrival['phase']>();
+  const rx = await startReceiver((n, r) => {
+    phases.set(r, phase);
+    if (phase === 'after') return 200;
+    if (n < REFUSED) return 503;
+    if (n < REFUSED + ANSWERED) return { status: 200, delayMs: SLOW_MS };
+    return 'hang'; // held until the process at the other end dies
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const arrival = (r: Received): Arrival => ({
+    phase: phases.get(r)!,
+    at: r.at,
+    eventId: String(r.headers['x-msa-event-id']),
+    signature: String(r.headers['x-msa-signature']),
+    raw: r.raw,
+    answered: r.answered,
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/crash`,
-    arrivals,
+    url: rx.url.replace('/hooks/openscribe', '/hooks/crash'),
+    get arrivals() {
+      return rx.received.map(arrival);
+    },
     healthy: () => (phase = 'after'),
-    until(predicate: () => boolean, ms: number, what: string) {
-      return new Promise<void>((resolve, reject) => {
-        const check = () => {
-          if (!predicate()) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`receiver: ${what} not reached after ${ms} ms (${arrivals.length} requests)`));
-        }, ms);
-        waiters.add(check);
-        check();
-      });
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    until: (predicate: () => boolean, ms: number, what: string) =>
+      rx.until(() => predicate(), ms).then(
+        () => undefined,
+        (err: Error) => Promise.reject(new Error(`${what} not reached: ${err.message}`)),
+      ),
+    close: () => rx.close(),
   };
 }
 
