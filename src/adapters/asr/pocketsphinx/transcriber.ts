@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Transcriber, Transcription } from '../../../ports/transcriber.js';
+import { EngineProcess } from '../engine-process.js';
 import type { EngineOptions } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
 
@@ -46,11 +47,6 @@ function startWorker(init: WorkerInit): ChildProcess {
   });
 }
 
-interface Pending {
-  resolve: (t: Transcription) => void;
-  reject: (e: Error) => void;
-}
-
 /** Starts a worker and waits until its model is loaded; rejects with engine_unavailable when it cannot be. */
 async function boot(init: WorkerInit): Promise<{ worker: ChildProcess; ready: Extract<WorkerReply, { type: 'ready' }> }> {
   const worker = startWorker(init);
@@ -73,20 +69,13 @@ async function boot(init: WorkerInit): Promise<{ worker: ChildProcess; ready: Ex
 
 export class PocketsphinxTranscriber implements Transcriber {
   readonly languages = ['en'] as const;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private closed = false;
-  /** Set when the worker died; the next request starts a new one. */
-  private failure: Error | undefined;
-  private restarting: Promise<void> | undefined;
+  private readonly engine: EngineProcess<Transcription>;
   /** Milliseconds the worker spent on the last request (decode + VAD). */
   lastDecodeMs = 0;
-  /** Workers started after a crash. */
-  restarts = 0;
 
   private constructor(
-    private worker: ChildProcess,
-    private readonly init: WorkerInit,
+    worker: ChildProcess,
+    init: WorkerInit,
     readonly id: string,
     readonly addedWords: number,
     /** Whether utterances are cut by Silero VAD (false: it could not be loaded, or was turned off). */
@@ -94,32 +83,20 @@ export class PocketsphinxTranscriber implements Transcriber {
     /** Why the transcriber runs degraded, if it does (for the start-up log). */
     readonly note: string | undefined,
   ) {
-    this.attach(worker);
-  }
-
-  private attach(worker: ChildProcess): void {
-    worker.on('message', (m: WorkerReply) => {
-      if (m.type !== 'result' && m.type !== 'error') return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.type === 'result') {
-        this.lastDecodeMs = m.decodeMs;
-        p.resolve({ segments: m.segments, language: 'en' });
-      } else {
-        p.reject(new TranscriberError('transcription_failed', `${m.name}: ${m.message}`));
-      }
-    });
-    // A crashed worker fails what it held; the recogniser itself lives on in a new worker.
-    const fail = (err: Error) => {
-      if (this.worker !== worker) return;
-      this.failure = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-    worker.on('error', (err) => fail(new TranscriberError('transcription_failed', `pocketsphinx worker crashed: ${err.message}`)));
-    worker.on('exit', (code, signal) => {
-      if (!this.closed) fail(new TranscriberError('transcription_failed', `pocketsphinx process exited (${signal ?? code})`));
+    this.engine = new EngineProcess<Transcription>(worker, {
+      boot: () => boot(init).then((b) => b.worker),
+      settle: (reply, request) => {
+        const m = reply as WorkerReply;
+        if (m.type === 'result') {
+          this.lastDecodeMs = m.decodeMs;
+          request.resolve({ segments: m.segments, language: 'en' });
+        } else if (m.type === 'error') {
+          request.reject(new TranscriberError('transcription_failed', `${m.name}: ${m.message}`));
+        }
+      },
+      crashError: (why) => new TranscriberError('transcription_failed', `pocketsphinx process ${why}`),
+      closedError: () => new TranscriberError('closed', 'transcriber is closed'),
+      closeMessage: { type: 'close' } satisfies WorkerRequest,
     });
   }
 
@@ -131,56 +108,28 @@ export class PocketsphinxTranscriber implements Transcriber {
     return new PocketsphinxTranscriber(worker, init, id, ready.addedWords, ready.vad, ready.note);
   }
 
-  private restart(): Promise<void> {
-    this.restarting ??= boot(this.init)
-      .then(({ worker }) => {
-        this.worker = worker;
-        this.failure = undefined;
-        this.restarts++;
-        this.attach(worker);
-      })
-      .finally(() => {
-        this.restarting = undefined;
-      });
-    return this.restarting;
+  /** Recogniser processes started after a crash. */
+  get restarts(): number {
+    return this.engine.restarts;
   }
 
-  /** Kills the recogniser process (the new one, if it is being restarted) as a native crash would: for fault drills. */
-  async crashForDrill(): Promise<void> {
-    await this.restarting?.catch(() => undefined);
-    this.worker.kill('SIGKILL');
+  /** Kills the recogniser process as a native crash would: for fault drills. */
+  crashForDrill(): Promise<void> {
+    return this.engine.killForDrill();
   }
 
   async transcribe(pcm16kMono: Int16Array, options: { language?: string } = {}): Promise<Transcription> {
     if (options.language && options.language.toLowerCase().split('-')[0] !== 'en') {
       throw new TranscriberError('language_unsupported', `pocketsphinx transcribes English only, not "${options.language}"`);
     }
-    if (this.closed) throw new TranscriberError('closed', 'transcriber is closed');
-    if (this.failure) await this.restart();
-    const id = this.nextId++;
-    const pcm = pcm16kMono;
-    return new Promise<Transcription>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.send({ type: 'transcribe', id, pcm } satisfies WorkerRequest);
-    });
+    return this.engine.request((id) => ({ type: 'transcribe', id, pcm: pcm16kMono }) satisfies WorkerRequest, {});
   }
 
   get splitsAtPauses(): boolean {
     return this.usesVad;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.restarting?.catch(() => undefined);
-    const worker = this.worker;
-    if (worker.exitCode !== null || worker.signalCode !== null) return;
-    const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-    if (worker.connected) worker.send({ type: 'close' } satisfies WorkerRequest);
-    const timer = setTimeout(() => worker.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-    for (const p of this.pending.values()) p.reject(new TranscriberError('closed', 'transcriber closed'));
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.engine.close();
   }
 }

@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PermanentTranscriberError, type Transcriber, type Transcription } from '../../../ports/transcriber.js';
+import { EngineProcess, type EngineRequest } from '../engine-process.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from './languages.js';
 import { checkWhisperModelFile } from './model-file.js';
 import { knownWhisperModel, type ResolvedWhisperModel } from './models.js';
@@ -46,9 +47,7 @@ function startHost(): ChildProcess {
   return fork(file, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
 }
 
-interface Pending {
-  resolve: (t: Transcription) => void;
-  reject: (e: Error) => void;
+interface Pending extends EngineRequest<Transcription> {
   durationSec: number;
   hint: string | undefined;
 }
@@ -116,22 +115,35 @@ export class WhisperCppTranscriber implements Transcriber {
   readonly languages: readonly string[];
   readonly splitsAtPauses = true;
   readonly note: string | undefined = undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private closed = false;
-  /** Set when the engine process died; the next request starts a new one. */
-  private failure: Error | undefined;
-  private restarting: Promise<void> | undefined;
-  /** Engine processes started after a crash. */
-  restarts = 0;
+  private readonly engine: EngineProcess<Transcription, Pending>;
 
   private constructor(
-    private child: ChildProcess,
+    child: ChildProcess,
     readonly model: ResolvedWhisperModel,
-    private readonly threads: number,
+    threads: number,
   ) {
     ({ id: this.id, languages: this.languages } = WhisperCppTranscriber.describe(model));
-    this.attach(child);
+    this.engine = new EngineProcess<Transcription, Pending>(child, {
+      boot: () => boot(model, threads),
+      settle: (reply, request) => {
+        const m = reply as HostReply;
+        if (m.type === 'error') {
+          request.reject(new Error(`whisper.cpp transcription failed: ${m.message}`));
+        } else if (m.type === 'result') {
+          const language = toIso6391(m.language) ?? request.hint ?? (model.englishOnly ? 'en' : 'und');
+          request.resolve({ segments: toTranscriptSegments(m.segments, request.durationSec), language });
+        }
+      },
+      // A plain Error: the job is retried, on a new engine process.
+      crashError: (why) => new Error(`whisper.cpp engine ${why}`),
+      closedError: () => new Error('transcriber is closed'),
+      closeMessage: { type: 'close' } satisfies HostRequest,
+    });
+  }
+
+  /** Engine processes started after a crash. */
+  get restarts(): number {
+    return this.engine.restarts;
   }
 
   /** The id and languages a transcriber on this model has, without loading it. */
@@ -159,68 +171,15 @@ export class WhisperCppTranscriber implements Transcriber {
     return new WhisperCppTranscriber(await boot(model, threads), model, threads);
   }
 
-  private attach(child: ChildProcess): void {
-    child.on('message', (m: HostReply) => {
-      if (m.type !== 'result' && m.type !== 'error') return;
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.type === 'error') {
-        p.reject(new Error(`whisper.cpp transcription failed: ${m.message}`));
-        return;
-      }
-      const language = toIso6391(m.language) ?? p.hint ?? (this.model.englishOnly ? 'en' : 'und');
-      p.resolve({ segments: toTranscriptSegments(m.segments, p.durationSec), language });
-    });
-    const died = (why: string) => {
-      if (this.child !== child || this.closed) return;
-      // A plain Error: the job is retried, on a new engine process.
-      this.failure = new Error(`whisper.cpp engine ${why}`);
-      for (const p of this.pending.values()) p.reject(this.failure);
-      this.pending.clear();
-    };
-    child.on('error', (err) => died(`failed: ${err.message}`));
-    child.on('exit', (code, signal) => died(signal ? `was killed by ${signal}` : `exited with code ${code}`));
-  }
-
-  private restart(): Promise<void> {
-    this.restarting ??= boot(this.model, this.threads)
-      .then((child) => {
-        this.child = child;
-        this.failure = undefined;
-        this.restarts++;
-        this.attach(child);
-      })
-      .finally(() => {
-        this.restarting = undefined;
-      });
-    return this.restarting;
-  }
-
   async transcribe(pcm16kMono: Int16Array, options: { language?: string } = {}): Promise<Transcription> {
     const language = whisperLanguage(this.model, options.language);
-    if (this.closed) throw new Error('transcriber is closed');
-    if (this.failure) await this.restart();
-    const id = this.nextId++;
-    const durationSec = pcm16kMono.length / SAMPLE_RATE;
-    return new Promise<Transcription>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, durationSec, hint: language === 'auto' ? undefined : language });
-      this.child.send({ type: 'transcribe', id, pcm: pcm16kMono, language } satisfies HostRequest);
+    return this.engine.request((id) => ({ type: 'transcribe', id, pcm: pcm16kMono, language }) satisfies HostRequest, {
+      durationSec: pcm16kMono.length / SAMPLE_RATE,
+      hint: language === 'auto' ? undefined : language,
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const child = this.child;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((r) => child.once('exit', () => r()));
-      child.send({ type: 'close' } satisfies HostRequest);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
-    for (const p of this.pending.values()) p.reject(new Error('transcriber closed'));
-    this.pending.clear();
+  close(): Promise<void> {
+    return this.engine.close();
   }
 }
