@@ -19,6 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
 import { createKey, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';
+import { machineInfo } from './lib/machine.js';
 import { measureDd, measureParallelWrites, round, type DdResult, type ParallelResult } from './lib/disk.js';
 import { runCase, type CaseResult } from './lib/load.js';
 import { createSessions, SessionIds, uploadChunks, waitForQueueDrain, wavBody } from './lib/prepare.js';
@@ -80,20 +81,7 @@ async function cleanup(): Promise<void> {
 }
 
 function machine() {
-  const cpus = os.cpus();
-  return {
-    hostname: os.hostname(),
-    platform: `${os.platform()} ${os.release()}`,
-    arch: os.arch(),
-    cpus: cpus.length,
-    cpu_model: cpus[0]?.model ?? 'unknown',
-    memory_gb: round(os.totalmem() / 1024 ** 3, 1),
-    node: process.version,
-    autocannon: autocannonVersion(),
-    date: new Date().toISOString(),
-    /** 1/5/15-minute load averages at the start: anything well above 0 means the run shared the machine. */
-    loadavg_at_start: os.loadavg().map((l) => round(l, 2)),
-  };
+  return { hostname: os.hostname(), ...machineInfo(), autocannon: autocannonVersion(), date: new Date().toISOString() };
 }
 
 function autocannonVersion(): string {

@@ -32,10 +32,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createKey, ROOT, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';
+import { machineInfo } from './lib/machine.js';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -386,7 +386,7 @@ function summary(title: string, p: Awaited<ReturnType<typeof phase>>): string {
 
 async function main() {
   const started = Date.now();
-  const load = os.loadavg().map((l) => round(l, 2));
+  const machine = machineInfo(); // before the load starts
   const rx = await startHealthyReceiver();
   const watchdog = setTimeout(() => {
     console.error(`watchdog: the benchmark took more than ${WATCHDOG_MS / 1000} s`);
@@ -402,19 +402,10 @@ async function main() {
   }
   const judged = runs.defaults?.steady;
   const met = !!judged && !judged.stalled && judged.delay_ms.p99 !== null && judged.delay_ms.p99 < TARGET_P99_MS && judged.duplicates === 0;
-  const cpus = os.cpus();
   const result = {
     benchmark: 'webhooks',
     date: new Date().toISOString(),
-    machine: {
-      platform: `${os.platform()} ${os.release()}`,
-      arch: os.arch(),
-      cpus: cpus.length,
-      cpu_model: cpus[0]?.model ?? 'unknown',
-      memory_gb: round(os.totalmem() / 1024 ** 3, 1),
-      node: process.version,
-      loadavg_at_start: load,
-    },
+    machine,
     server: { url: '127.0.0.1 (ephemeral port)', transcriber: 'none' },
     options: { quick: QUICK, steady_sessions_per_sec: RATE, steady_seconds: SECONDS, burst_sessions: BURST, burst_clients: BURST_CONCURRENCY },
     target: {
