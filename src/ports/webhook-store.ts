@@ -19,7 +19,7 @@ export interface WebhookStore {
   /** Soft-deletes the webhook and cancels its pending deliveries; false if unknown. */
   deleteWebhook(tenantId: string, id: string, now: Date): Promise<boolean>;
 
-  /** Writes the event and one pending delivery per live webhook subscribed to it; returns the delivery ids. */
+  /** Writes the event and one pending delivery per live webhook subscribed to it (nothing when none is); returns the delivery ids. */
   recordEvent(tx: SessionTx, event: WebhookEvent, newDeliveryId: () => string): Promise<string[]>;
 
   findDeliveryToSend(deliveryId: string): Promise<DeliveryToSend | undefined>;

@@ -95,10 +95,6 @@ export class SqlWebhookStore implements WebhookStore {
 
   async recordEvent(tx: SessionTx, e: WebhookEvent, newDeliveryId: () => string): Promise<string[]> {
     const t = trx(tx);
-    await t
-      .insertInto('webhook_events')
-      .values({ id: e.id, tenant_id: e.tenantId, session_id: e.sessionId, event: e.event, body: e.body, created_at: iso(e.createdAt) })
-      .execute();
     const hooks = await t
       .selectFrom('webhooks')
       .select(['id', 'events'])
@@ -106,7 +102,12 @@ export class SqlWebhookStore implements WebhookStore {
       .where('deleted_at', 'is', null)
       .execute();
     const subscribed = hooks.filter((h) => (JSON.parse(h.events) as WebhookEventName[]).includes(e.event));
+    // Nobody to tell: no outbox row (session create and End stay one write lighter, the table does not grow).
     if (subscribed.length === 0) return [];
+    await t
+      .insertInto('webhook_events')
+      .values({ id: e.id, tenant_id: e.tenantId, session_id: e.sessionId, event: e.event, body: e.body, created_at: iso(e.createdAt) })
+      .execute();
     const now = iso(e.createdAt);
     const rows = subscribed.map((h) => ({
       id: newDeliveryId(),
