@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import { FfmpegMissingError, SAMPLE_RATE } from '../audio/index.js';
+import { FfmpegMissingError } from '../audio/index.js';
 import { transcriptLines, transcriptText } from '../core/speakers.js';
+import { appendChunkSegments } from '../core/transcript-so-far.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
 import type { ChunkTranscript, FinishedStatus, ProcessingError, Session, SessionResult, StoredChunk, TemplateOutcome } from '../core/session.js';
 import type { Clock } from '../ports/clock.js';
@@ -88,10 +89,10 @@ async function transcribeCommitted(deps: ProcessSessionDeps & { chunks: ChunkTra
     if (t.error) out.errors.push(t.error);
     if (t.outcome === 'transcribed') {
       out.language ??= t.language ?? undefined;
-      for (const s of t.segments) out.segments.push({ start: s.start + offset, end: s.end + offset, text: s.text });
       out.processed++;
     }
-    offset += (t.samples ?? 0) / SAMPLE_RATE;
+    // A skipped chunk has no segments but still takes its decoded length on the timeline.
+    offset = appendChunkSegments(out.segments, t, offset);
   }
   return out;
 }
