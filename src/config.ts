@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isModelName, isModelPath } from './adapters/asr/whisper-cpp/models.js';
 
 /** Typed configuration, read from the environment and validated once at start-up. */
 export interface ModelConfig {
@@ -162,8 +163,7 @@ function asrServerConfig(env: Env, transcriber: Config['transcriber']): AsrServe
 
 function whisperModel(env: Env): string {
   const raw = env.OPENSCRIBE_WHISPER_MODEL?.trim() || 'base.en';
-  const isPath = raw.includes('/') || raw.endsWith('.bin');
-  if (!isPath && !(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(raw) && !raw.includes('..'))) {
+  if (!isModelPath(raw) && !isModelName(raw)) {
     throw new ConfigError(`OPENSCRIBE_WHISPER_MODEL must be a model name like base.en or a path to a .bin file, got ${JSON.stringify(raw)}`);
   }
   return raw;

@@ -66,7 +66,7 @@ export function buildDiscovery(
       },
       transcriber: transcriber?.id ?? 'none',
     })),
-    // Detection only means something when the engine knows several of the advertised languages.
-    languages: { supported: languages, auto_detection: languages.length > 1 && (transcriber?.languages.length ?? 0) > 1 },
+    // Detection only means something when an engine knows several of the advertised languages (`languages` are already the engine's).
+    languages: { supported: languages, auto_detection: transcriber !== undefined && languages.length > 1 },
   };
 }

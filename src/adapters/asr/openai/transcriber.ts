@@ -7,11 +7,11 @@
  * Nothing about the request is logged; errors carry the status and the
  * server's message with the key removed, never audio or transcript text.
  */
+import { samplesToSeconds } from '../../../audio/pcm.js';
 import { writeWav } from '../../../audio/wav.js';
 import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../ports/transcriber.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from '../whisper-cpp/languages.js';
 
-const SAMPLE_RATE = 16_000;
 const MAX_MESSAGE = 300;
 
 export interface OpenAiTranscriberOptions {
@@ -102,7 +102,7 @@ export class OpenAiTranscriber implements Transcriber {
     } catch {
       throw new AsrServerError(`speech recognition server answered HTTP ${res.status} with something other than JSON`, res.status);
     }
-    const durationSec = pcm16kMono.length / SAMPLE_RATE;
+    const durationSec = samplesToSeconds(pcm16kMono.length);
     return { segments: parseSegments(json, durationSec), language: toIso6391(typeof json.language === 'string' ? json.language : undefined) ?? hint ?? 'und' };
   }
 

@@ -70,8 +70,6 @@ async function boot(init: WorkerInit): Promise<{ worker: ChildProcess; ready: Ex
 export class PocketsphinxTranscriber implements Transcriber {
   readonly languages = ['en'] as const;
   private readonly engine: EngineProcess<Transcription>;
-  /** Milliseconds the worker spent on the last request (decode + VAD). */
-  lastDecodeMs = 0;
 
   private constructor(
     worker: ChildProcess,
@@ -88,7 +86,6 @@ export class PocketsphinxTranscriber implements Transcriber {
       settle: (reply, request) => {
         const m = reply as WorkerReply;
         if (m.type === 'result') {
-          this.lastDecodeMs = m.decodeMs;
           request.resolve({ segments: m.segments, language: 'en' });
         } else if (m.type === 'error') {
           request.reject(new TranscriberError('transcription_failed', `${m.name}: ${m.message}`));

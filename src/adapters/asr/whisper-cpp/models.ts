@@ -53,12 +53,15 @@ export interface ResolvedWhisperModel {
   englishOnly: boolean;
 }
 
+/** `OPENSCRIBE_WHISPER_MODEL` names a file rather than a model: it has a slash or ends in `.bin`. */
+export const isModelPath = (spec: string): boolean => spec.includes('/') || spec.endsWith('.bin');
+
 /**
  * `OPENSCRIBE_WHISPER_MODEL` → the file: a name (`base.en`) is
- * `<modelsDir>/ggml-<name>.bin`; anything with a slash or ending in `.bin` is a path.
+ * `<modelsDir>/ggml-<name>.bin`; a path (`isModelPath`) is itself.
  */
 export function resolveWhisperModel(spec: string, modelsDir: string): ResolvedWhisperModel {
-  const isPath = spec.includes('/') || spec.endsWith('.bin');
+  const isPath = isModelPath(spec);
   const file = isPath ? path.resolve(spec) : path.join(modelsDir, modelFileName(spec));
   const name = isPath ? path.basename(file).replace(/^ggml-/, '').replace(/\.bin$/, '') : spec;
   return { name, path: file, isPath, englishOnly: /\.en(\b|-|_|$)/.test(name) };

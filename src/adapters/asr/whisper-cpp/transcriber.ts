@@ -7,6 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PermanentTranscriberError, type Transcriber, type Transcription } from '../../../ports/transcriber.js';
+import { samplesToSeconds } from '../../../audio/pcm.js';
 import { EngineProcess, type EngineRequest } from '../engine-process.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from './languages.js';
 import { checkWhisperModelFile } from './model-file.js';
@@ -14,7 +15,6 @@ import { knownWhisperModel, type ResolvedWhisperModel } from './models.js';
 import type { HostReply, HostRequest } from './protocol.js';
 import { toTranscriptSegments } from './segments.js';
 
-const SAMPLE_RATE = 16_000;
 /** How much of the engine's stderr is kept to explain a failed start (it holds no audio or text then). */
 const STDERR_TAIL = 4096;
 
@@ -174,7 +174,7 @@ export class WhisperCppTranscriber implements Transcriber {
   async transcribe(pcm16kMono: Int16Array, options: { language?: string } = {}): Promise<Transcription> {
     const language = whisperLanguage(this.model, options.language);
     return this.engine.request((id) => ({ type: 'transcribe', id, pcm: pcm16kMono, language }) satisfies HostRequest, {
-      durationSec: pcm16kMono.length / SAMPLE_RATE,
+      durationSec: samplesToSeconds(pcm16kMono.length),
       hint: language === 'auto' ? undefined : language,
     });
   }
