@@ -24,6 +24,7 @@ export function extractTemplates(
   templateIds: readonly string[],
   input: ExtractionInput,
   registry: TemplateRegistry = defaultRegistry,
+  analysisOf: (input: ExtractionInput) => Analysis = analyze,
 ): Record<string, TemplateExtraction> {
   const out: Record<string, TemplateExtraction> = Object.create(null) as Record<string, TemplateExtraction>;
   let analysis: Analysis | null = null;
@@ -36,7 +37,7 @@ export function extractTemplates(
     }
     if (!analysis && !analysisError) {
       try {
-        analysis = analyze(input);
+        analysis = analysisOf(input);
       } catch (err) {
         analysisError = err;
       }
@@ -60,9 +61,23 @@ function errorMessage(err: unknown): string {
 
 export class RulesExtractor implements Extractor {
   readonly id = 'rules';
+  /**
+   * Callers ask for one template at a time with the same transcript lines: the
+   * analysis is made once per lines array (and mode, language), as extractTemplates does.
+   */
+  private readonly analyses = new WeakMap<readonly unknown[], { mode: string; language: string; analysis: Analysis }>();
+
   constructor(private readonly registry: TemplateRegistry = defaultRegistry) {}
 
   async extract(templateId: string, input: ExtractionInput): Promise<TemplateExtraction> {
-    return extractTemplates([templateId], input, this.registry)[templateId]!;
+    return extractTemplates([templateId], input, this.registry, (i) => this.analysisOf(i))[templateId]!;
+  }
+
+  private analysisOf(input: ExtractionInput): Analysis {
+    const cached = this.analyses.get(input.lines);
+    if (cached && cached.mode === input.mode && cached.language === input.language) return cached.analysis;
+    const analysis = analyze(input);
+    this.analyses.set(input.lines, { mode: input.mode, language: input.language, analysis });
+    return analysis;
   }
 }
