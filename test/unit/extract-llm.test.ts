@@ -87,7 +87,7 @@ test('the request: model, json_schema response format from the template, instruc
   assert.deepEqual(req.body.response_format.json_schema.schema, strictVersion(medicationsSpec.schema));
   const [system, user] = req.body.messages as Array<{ role: string; content: string }>;
   assert.equal(system!.role, 'system');
-  assert.ok(system!.content.includes(medicationsSpec.llmInstructions));
+  assert.ok(system!.content.includes(medicationsSpec.llmInstructions!));
   assert.equal(user!.role, 'user');
   assert.ok(user!.content.includes('[0] Doctor: What brings you in today?\n[1] Patient: I have had a fever for three days.\n[2] Doctor: Take paracetamol'), user!.content);
 });

@@ -28,8 +28,8 @@ export interface TemplateSpec {
   /** JSON Schema (draft-07) every output of this template validates against. */
   schema: JsonSchema;
   rules: TemplateRules;
-  /** Instructions for an LLM extractor; the schema is given alongside. */
-  llmInstructions: string;
+  /** Instructions for an LLM extractor; the schema is given alongside. None: the rules extractor writes it (the verbatim transcript). */
+  llmInstructions?: string;
 }
 
 const COMMON_LLM = [
@@ -48,7 +48,6 @@ export const TEMPLATE_SPECS: readonly TemplateSpec[] = [
     documentType: 'transcript',
     schema: transcriptSchema,
     rules: { builder: 'transcript', facets: ['transcript'] },
-    llmInstructions: 'Return the transcript lines unchanged with their speakers; do not summarise.',
   },
   {
     id: 'soap',

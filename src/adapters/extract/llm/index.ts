@@ -15,12 +15,10 @@ import { toWireSchema, type WireSchema } from './strict-schema.js';
 
 export { LlmRequestError, LlmTimeoutError, LlmUnavailableError, chatCompletionsUrl } from './chat-client.js';
 
-/** A verbatim transcript needs no model: the rules builder copies the lines exactly. */
-const RULES_ONLY_TEMPLATES: ReadonlySet<string> = new Set(['transcript']);
 const ATTEMPTS = 2;
 
 export interface LlmExtractorOptions extends ChatClientOptions {
-  /** Serves `RULES_ONLY_TEMPLATES` and templates without a schema or LLM instructions. */
+  /** Serves templates without a schema or LLM instructions (the verbatim `transcript`). */
   fallback: Extractor;
   registry?: TemplateRegistry;
   log?: Pick<Logger, 'warn'>;
@@ -43,7 +41,7 @@ export class LlmExtractor implements Extractor {
     this.registry = options.registry ?? new TemplateRegistry();
     const ajv = createAjv();
     for (const definition of this.registry.templates) {
-      if (RULES_ONLY_TEMPLATES.has(definition.id) || !definition.schema || !definition.llmInstructions) continue;
+      if (!definition.schema || !definition.llmInstructions) continue;
       this.llmTemplates.set(definition.id, {
         definition,
         wire: toWireSchema(definition.schema),
