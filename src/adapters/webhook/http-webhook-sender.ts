@@ -12,6 +12,7 @@ import {
   signWebhook,
 } from '../../core/webhook-signature.js';
 import type { WebhookOutcome, WebhookRequest, WebhookSender } from '../../ports/webhook-sender.js';
+import { isTransientStatus } from '../http-client.js';
 import { DisallowedAddressError, disallowedRange, guardedLookup, ipLiteral, resolveChecked, type LookupFn } from './address-guard.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -60,7 +61,7 @@ function errorText(err: unknown): string {
 function outcomeFor(status: number | undefined, retryAfterMs: number | undefined, latencyMs: number): WebhookOutcome {
   if (status === undefined) return { kind: 'retry', latencyMs, error: 'no status code' };
   if (status >= 200 && status < 300) return { kind: 'delivered', statusCode: status, latencyMs };
-  if (status === 408 || status === 429 || status >= 500) {
+  if (isTransientStatus(status)) {
     return { kind: 'retry', statusCode: status, latencyMs, error: `HTTP ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   if (status >= 300 && status < 400) return { kind: 'rejected', statusCode: status, latencyMs, error: `HTTP ${status}: redirects are not followed` };

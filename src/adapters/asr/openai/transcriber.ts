@@ -9,6 +9,7 @@
  */
 import { samplesToSeconds } from '../../../audio/pcm.js';
 import { writeWav } from '../../../audio/wav.js';
+import { isTransientStatus, openAiEndpoint } from '../../http-client.js';
 import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../ports/transcriber.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from '../whisper-cpp/languages.js';
 
@@ -56,7 +57,7 @@ export class OpenAiTranscriber implements Transcriber {
   constructor(private readonly options: OpenAiTranscriberOptions) {
     this.model = options.model ?? 'whisper-1';
     this.timeoutMs = options.timeoutMs ?? 120_000;
-    this.url = `${options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/audio/transcriptions`;
+    this.url = openAiEndpoint(options.baseUrl, 'audio/transcriptions');
     this.id = `openai-compatible-${this.model}`;
   }
 
@@ -115,8 +116,7 @@ export class OpenAiTranscriber implements Transcriber {
       // not JSON: the status says enough
     }
     const message = `speech recognition server answered HTTP ${status}${detail ? `: ${this.clean(detail)}` : ''}`;
-    const retryable = status >= 500 || status === 408 || status === 429;
-    return retryable ? new AsrServerError(message, status) : new PermanentTranscriberError(message);
+    return isTransientStatus(status) ? new AsrServerError(message, status) : new PermanentTranscriberError(message);
   }
 }
 

@@ -4,6 +4,7 @@
  * never request or response bodies: those hold patient data.
  */
 import type { JsonSchema } from '../../../core/templates/schemas.js';
+import { isTransientStatus, openAiEndpoint } from '../../http-client.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -38,10 +39,7 @@ export class LlmRequestError extends Error {}
 export class LlmUnavailableError extends Error {}
 
 /** `{base}/v1/chat/completions`; a base that already ends in `/v1` is not doubled. */
-export function chatCompletionsUrl(baseUrl: string): string {
-  const base = baseUrl.replace(/\/+$/, '');
-  return /\/v1$/.test(base) ? `${base}/chat/completions` : `${base}/v1/chat/completions`;
-}
+export const chatCompletionsUrl = (baseUrl: string): string => openAiEndpoint(baseUrl, 'chat/completions');
 
 export class ChatClient {
   private readonly url: string;
@@ -71,7 +69,7 @@ export class ChatClient {
       if (signal.aborted) throw new LlmTimeoutError(`the LLM endpoint did not answer within ${timeoutMs} ms`);
       throw new LlmUnavailableError(`the LLM endpoint is unreachable (${networkCode(err)})`);
     }
-    if (status === 408 || status === 429 || status >= 500) {
+    if (isTransientStatus(status)) {
       throw new LlmUnavailableError(`the LLM endpoint answered HTTP ${status}`);
     }
     const parsed = parseJson(text);
