@@ -35,27 +35,22 @@ export function createMetrics(
       this.set({ state: 'dead' }, s.dead);
     },
   });
-  if (recognised) {
+  /** A gauge over counts a component keeps itself, one label value per key. */
+  const countsGauge = (name: string, help: string, label: string, read: () => Record<string, number>) =>
     new Gauge({
-      name: 'openscribe_chunks_recognised',
-      help: 'Chunks recognised by this process since start: while recording (incremental) or after End Session (at_end)',
-      labelNames: ['phase'] as const,
+      name,
+      help,
+      labelNames: [label],
       registers: [registry],
       collect() {
-        for (const [phase, n] of Object.entries(recognised())) this.set({ phase }, n);
+        for (const [value, n] of Object.entries(read())) this.set({ [label]: value }, n);
       },
     });
+  if (recognised) {
+    countsGauge('openscribe_chunks_recognised', 'Chunks recognised by this process since start: while recording (incremental) or after End Session (at_end)', 'phase', recognised);
   }
   if (webhookAttempts) {
-    new Gauge({
-      name: 'openscribe_webhook_attempts',
-      help: 'Webhook delivery attempts by this process since start, by outcome',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-      collect() {
-        for (const [outcome, n] of Object.entries(webhookAttempts())) this.set({ outcome }, n);
-      },
-    });
+    countsGauge('openscribe_webhook_attempts', 'Webhook delivery attempts by this process since start, by outcome', 'outcome', webhookAttempts);
   }
 
   return {
