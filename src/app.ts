@@ -152,8 +152,8 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     async close() {
       await server.close();
       await sweeper?.stop();
-      await worker?.stop();
-      await deliveryWorker?.stop();
+      await worker?.stop(config.shutdownGraceMs);
+      await deliveryWorker?.stop(config.shutdownGraceMs);
       await chunks?.close();
       await transcriber?.close?.();
       await store.close();

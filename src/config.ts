@@ -17,6 +17,10 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databasePath: string;
+  /** PostgreSQL (`postgres://…`) instead of the SQLite file at `databasePath`; OPENSCRIBE_DATABASE_URL. */
+  databaseUrl: string | undefined;
+  /** Connections per process to PostgreSQL. */
+  databasePoolSize: number;
   blobDir: string;
   logLevel: string;
   serviceName: string;
@@ -33,6 +37,8 @@ export interface Config {
   keyCacheTtlMs: number;
   audioRetentionDays: number;
   sweepIntervalMs: number;
+  /** On SIGTERM: how long running jobs may finish before they are given back to the queue. */
+  shutdownGraceMs: number;
   worker: {
     enabled: boolean;
     concurrency: number;
@@ -161,6 +167,21 @@ function asrServerConfig(env: Env, transcriber: Config['transcriber']): AsrServe
   };
 }
 
+function databaseUrl(env: Env): string | undefined {
+  const raw = env.OPENSCRIBE_DATABASE_URL?.trim();
+  if (!raw) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(raw).protocol;
+  } catch {
+    // reported below, without echoing a URL that may hold a password
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError('OPENSCRIBE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  return raw;
+}
+
 function whisperModel(env: Env): string {
   const raw = env.OPENSCRIBE_WHISPER_MODEL?.trim() || 'base.en';
   if (!isModelPath(raw) && !isModelName(raw)) {
@@ -199,6 +220,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     publicUrl,
     dataDir,
     databasePath: path.join(dataDir, 'openscribe.db'),
+    databaseUrl: databaseUrl(env),
+    databasePoolSize: int(env, 'OPENSCRIBE_DATABASE_POOL_SIZE', 10, 1, 1000),
     blobDir: path.join(dataDir, 'blobs'),
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'warn' : 'info'),
     serviceName: env.OPENSCRIBE_SERVICE_NAME || 'openscribe',
@@ -215,6 +238,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     keyCacheTtlMs: int(env, 'OPENSCRIBE_KEY_CACHE_TTL_MS', 5000, 0),
     audioRetentionDays: int(env, 'OPENSCRIBE_AUDIO_RETENTION_DAYS', 30, 0),
     sweepIntervalMs: int(env, 'OPENSCRIBE_SWEEP_INTERVAL_MS', 30_000, 50),
+    shutdownGraceMs: int(env, 'OPENSCRIBE_SHUTDOWN_GRACE_MS', 20_000, 0, 10 * 60_000),
     worker: {
       enabled: true,
       concurrency: int(env, 'OPENSCRIBE_WORKER_CONCURRENCY', 2, 1, 64),

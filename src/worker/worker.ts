@@ -13,6 +13,8 @@ export class Worker {
   private readonly abort = new AbortController();
   private loops: Promise<void>[] = [];
   private active = 0;
+  /** Jobs being run now, so that a shutdown past its grace period can give them back. */
+  private readonly held = new Map<Job, NodeJS.Timeout>();
   private readonly kinds: JobKind[];
 
   constructor(
@@ -57,8 +59,11 @@ export class Worker {
       const heartbeat = setInterval(() => {
         this.queue.extendLease(claimed, this.id, this.options.leaseMs).catch((err) => this.log.warn({ err, jobId: claimed.id }, 'lease renewal failed'));
       }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
+      this.held.set(job, heartbeat);
       try {
         const outcome = await this.handlers[job.kind]!(job);
+        // Given back at shutdown: another worker owns it now.
+        if (!this.held.has(job)) continue;
         if (outcome) {
           await this.queue.release(job, this.id, outcome.releaseUntil);
           // This slot rests until then: claiming straight away would take the same kind of job back at once.
@@ -67,10 +72,12 @@ export class Worker {
           await this.queue.complete(job);
         }
       } catch (err) {
+        if (!this.held.has(job)) continue;
         const outcome = await this.queue.fail(job, err instanceof Error ? err.message : String(err)).catch(() => 'unknown');
         this.log.warn({ jobId: job.id, kind: job.kind, attempt: job.attempts, outcome, err }, 'job failed');
       } finally {
         clearInterval(heartbeat);
+        this.held.delete(job);
         this.active--;
       }
       const rest = Math.min(this.options.pollMs, releasedUntil - Date.now());
@@ -79,9 +86,38 @@ export class Worker {
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops claiming and lets running jobs finish; after `graceMs` the jobs still
+   * running are released (due now, attempt not counted) so another worker takes
+   * them at once instead of waiting for their lease to run out.
+   */
+  async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
     this.abort.abort();
-    await Promise.all(this.loops);
+    const all = Promise.all(this.loops);
+    if (Number.isFinite(graceMs)) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = await Promise.race([
+        all.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (expired) {
+        const jobs = [...this.held.keys()];
+        for (const heartbeat of this.held.values()) clearInterval(heartbeat);
+        this.held.clear();
+        await Promise.all(
+          jobs.map((job) =>
+            this.queue.release(job, this.id, new Date()).then(
+              () => this.log.info({ jobId: job.id, kind: job.kind }, 'job released at shutdown'),
+              (err) => this.log.warn({ err, jobId: job.id }, 'releasing a job at shutdown failed'),
+            ),
+          ),
+        );
+        this.loops = [];
+        return;
+      }
+    }
+    await all;
     this.loops = [];
   }
 }
