@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { SessionEvents } from '../core/session-events.js';
+import type { AuditLog } from '../ports/audit-log.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
@@ -13,6 +14,9 @@ export interface SweeperDeps {
   events: SessionEvents;
   log: Logger;
   retentionDays: number;
+  /** Pruned to `auditRetentionDays` (default 365) when given. */
+  audit?: AuditLog;
+  auditRetentionDays?: number;
 }
 
 /** Marks open sessions past their deadline `expired`. Safe to run on many nodes at once. */
@@ -44,17 +48,33 @@ export async function purgeOldAudio(deps: SweeperDeps, batch = 200): Promise<num
   return due.length;
 }
 
+/** Deletes audit log entries older than the audit retention period. */
+export async function pruneAuditLog(deps: SweeperDeps): Promise<number> {
+  if (!deps.audit) return 0;
+  const before = new Date(deps.clock.now().getTime() - (deps.auditRetentionDays ?? 365) * 86_400_000);
+  const pruned = await deps.audit.prune(before);
+  if (pruned > 0) deps.log.info({ pruned }, 'audit log pruned');
+  return pruned;
+}
+
 const DONE_JOB_RETENTION_MS = 7 * 86_400_000;
 
 /** Runs the sweeps every `intervalMs` until stopped. */
 export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
+  let busy = false;
   const tick = () => {
+    // A sweep slowed by a database outage is not joined by the next one; failures are retried next round.
+    if (busy) return;
+    busy = true;
     running = (async () => {
       await expireDueSessions(deps);
       await purgeOldAudio(deps);
       await deps.queue.prune(new Date(deps.clock.now().getTime() - DONE_JOB_RETENTION_MS));
-    })().catch((err) => deps.log.error({ err }, 'sweep failed'));
+      await pruneAuditLog(deps);
+    })()
+      .catch((err) => deps.log.error({ err }, 'sweep failed'))
+      .finally(() => (busy = false));
   };
   const timer = setInterval(tick, intervalMs);
   timer.unref();

@@ -60,6 +60,7 @@ export class Worker {
         this.queue.extendLease(claimed, this.id, this.options.leaseMs).catch((err) => this.log.warn({ err, jobId: claimed.id }, 'lease renewal failed'));
       }, Math.max(50, Math.floor(this.options.leaseMs / 3)));
       this.held.set(job, heartbeat);
+      this.log.debug({ jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job started');
       try {
         const outcome = await this.handlers[job.kind]!(job);
         // Given back at shutdown: another worker owns it now.
@@ -70,6 +71,8 @@ export class Worker {
           releasedUntil = outcome.releaseUntil.getTime();
         } else {
           await this.queue.complete(job);
+          // Ids and kinds only: operators (and the cluster test) count completions from these lines.
+          this.log.info({ jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job completed');
         }
       } catch (err) {
         if (!this.held.has(job)) continue;

@@ -159,6 +159,42 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_rate_limits': {
+    async up(db: Kysely<any>) {
+      // Request counts per key and fixed window, shared by the API processes of a PostgreSQL deployment.
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limits_pk', ['key', 'window_start'])
+        .execute();
+      await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
+    },
+  },
+  // Names sort: a migration added after this one must be named '0100_…' or later.
+  '0099_audit_log': {
+    async up(db: Kysely<any>) {
+      // Who did what, when, to which session; never content, never a key.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('tenant_id', 'text', (c) => c.notNull())
+        .addColumn('key_id', 'text')
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('session_id', 'text')
+        .addColumn('method', 'text')
+        .addColumn('route', 'text')
+        .addColumn('status', 'integer')
+        .addColumn('ip', 'text')
+        .addColumn('request_id', 'text')
+        .execute();
+      await db.schema.createIndex('audit_log_tenant_at').on('audit_log').columns(['tenant_id', 'at']).execute();
+      await db.schema.createIndex('audit_log_session').on('audit_log').column('session_id').execute();
+      await db.schema.createIndex('audit_log_at').on('audit_log').column('at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

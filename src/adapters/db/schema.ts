@@ -126,6 +126,28 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** Requests counted per key and fixed window (ms since the epoch); see SqlRateLimitCounter. */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+/** Who did what, when, to which session (see ports/audit-log.ts); never content. */
+export interface AuditLogTable {
+  id: string;
+  at: string;
+  tenant_id: string;
+  key_id: string | null;
+  action: string;
+  session_id: string | null;
+  method: string | null;
+  route: string | null;
+  status: number | null;
+  ip: string | null;
+  request_id: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -137,4 +159,6 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  rate_limits: RateLimitsTable;
+  audit_log: AuditLogTable;
 }

@@ -19,6 +19,9 @@ function withStatementCache(db: SQLite.Database, onClose: () => void, max = 500)
       db.close();
     },
     prepare(sql: string) {
+      // SQLite rolls a transaction back itself on some errors (SQLITE_FULL, SQLITE_IOERR): Kysely's
+      // ROLLBACK would then fail with "no transaction is active" and hide the error that matters.
+      if (sql === 'rollback' && !db.inTransaction) return NO_OP as unknown as SQLite.Statement;
       let stmt = cache.get(sql);
       if (!stmt) {
         stmt = db.prepare(sql);
@@ -29,6 +32,8 @@ function withStatementCache(db: SQLite.Database, onClose: () => void, max = 500)
     },
   };
 }
+
+const NO_OP = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }) };
 
 // Runs in a worker thread with its own connection: checkpoints fsync the WAL and the
 // database, which would otherwise stall the event loop for milliseconds at a time.

@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Selectable, type Transaction } fr
 import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../../core/session.js';
 import { OPEN_STATUSES } from '../../core/session.js';
 import type { ApiKeyRecord, SessionStore, SessionTx, Tenant } from '../../ports/session-store.js';
+import { dialectOf, type DatabaseDialect } from '../db/open.js';
 import type { ChunksTable, ChunkTranscriptsTable, Database, SessionsTable } from '../db/schema.js';
 
 const iso = (d: Date): string => d.toISOString();
@@ -224,8 +225,10 @@ class SqlSessionTx implements SessionTx {
 export class SqlSessionStore implements SessionStore {
   private readonly selectSession;
   private readonly selectChunks;
+  private readonly dialect: DatabaseDialect;
 
   constructor(readonly db: Kysely<Database>) {
+    this.dialect = dialectOf(db);
     this.selectSession = precompiled(
       db,
       db.selectFrom('sessions').selectAll().where('tenant_id', '=', '?').where('id', '=', '?').compile(),
@@ -304,12 +307,15 @@ export class SqlSessionStore implements SessionStore {
   saveChunkTranscript(tenantId: string, sessionId: string, t: ChunkTranscript, now: Date) {
     return this.db.transaction().execute(async (trx) => {
       // Checked in the same transaction: a late job must not leave transcript rows behind a finished session.
+      // PostgreSQL: the row stays locked until commit, so finishing or expiring it waits for this insert
+      // (and then deletes it); SQLite: the write transaction already excludes the other writers.
       const live = await trx
         .selectFrom('sessions')
         .select('id')
         .where('tenant_id', '=', tenantId)
         .where('id', '=', sessionId)
         .where('status', 'in', [...open, 'processing'])
+        .$if(this.dialect === 'postgres', (q) => q.forShare())
         .executeTakeFirst();
       if (!live) return false;
       const row = {

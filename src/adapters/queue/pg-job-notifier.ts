@@ -1,0 +1,82 @@
+import pg from 'pg';
+import type { JobKind } from '../../ports/job-queue.js';
+
+const RECONNECT_MS = 1000;
+
+/**
+ * Wakes idle claim loops when a job is enqueued in any process: LISTEN on one dedicated
+ * connection, reconnected after an error. A missed notification only costs a poll interval.
+ */
+export class PgJobNotifier {
+  static readonly channel = 'openscribe_jobs';
+  private client: pg.Client | undefined;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly idle: Array<{ kinds: readonly JobKind[] | undefined; wake: () => void }> = [];
+
+  constructor(private readonly connectionString: string) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (n) => {
+      if (n.channel === PgJobNotifier.channel && n.payload) this.wakeOne(n.payload as JobKind);
+    });
+    this.client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${PgJobNotifier.channel}`);
+      // Jobs enqueued while we were not listening: let every waiter look once.
+      for (const w of [...this.idle]) w.wake();
+    } catch {
+      this.lost(client);
+    }
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => undefined);
+    if (this.closed) return;
+    this.retry = setTimeout(() => void this.connect(), RECONNECT_MS);
+    this.retry.unref();
+  }
+
+  wakeOne(kind: JobKind): void {
+    this.idle.find((w) => !w.kinds || w.kinds.includes(kind))?.wake();
+  }
+
+  wait(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const waiter = {
+        kinds,
+        wake: () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', waiter.wake);
+          const i = this.idle.indexOf(waiter);
+          if (i >= 0) this.idle.splice(i, 1);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, ms);
+      signal.addEventListener('abort', waiter.wake, { once: true });
+      this.idle.push(waiter);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    for (const w of [...this.idle]) w.wake();
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}
