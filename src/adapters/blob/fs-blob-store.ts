@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { BlobStore, PutResult } from '../../ports/blob-store.js';
+import { StorageFullError, isStorageFullCode } from '../../ports/storage-full.js';
 
 /**
  * Blobs as files under one root. A put writes a temp file, fsyncs it, renames it
@@ -26,6 +27,13 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(key: string, body: Readable, inspect?: (piece: Buffer, total: number) => void): Promise<PutResult> {
+    return this.write(key, body, inspect).catch((err: unknown) => {
+      // A full disk is not the client's fault nor a bug: a typed error the HTTP layer answers 507.
+      throw isStorageFullCode(err) ? new StorageFullError('No space left for audio', { cause: err }) : err;
+    });
+  }
+
+  private async write(key: string, body: Readable, inspect?: (piece: Buffer, total: number) => void): Promise<PutResult> {
     const final = this.resolve(key);
     const dir = path.dirname(final);
     if (!this.dirs.has(dir)) {
@@ -97,6 +105,15 @@ export class FsBlobStore implements BlobStore {
       throw e;
     });
     return names.filter((n) => !n.includes('.tmp-')).map((n) => path.posix.join(prefix, n)).sort();
+  }
+
+  /** Every blob key in the store, at any depth, without temp files (for `openscribe blobs reencrypt`). */
+  async *listAll(): AsyncIterable<string> {
+    const entries = await fsp.readdir(this.root, { recursive: true, withFileTypes: true });
+    for (const e of entries) {
+      if (!e.isFile() || e.name.includes('.tmp-')) continue;
+      yield path.relative(this.root, path.join(e.parentPath, e.name)).split(path.sep).join('/');
+    }
   }
 
   async ping(): Promise<void> {
