@@ -15,3 +15,6 @@ export {
   verifyWebhookSignature,
 } from '../core/webhook-signature.js';
 export type { SignatureCheck, SignatureFailure, VerifyOptions } from '../core/webhook-signature.js';
+
+// The typed client (`openscribe/client`), also here so `openscribe/sdk` is the one import a Node receiver needs.
+export * from '../client/index.js';
