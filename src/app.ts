@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { FsBlobStore } from './adapters/blob/fs-blob-store.js';
-import { migrateToLatest } from './adapters/db/migrations.js';
-import { openSqlite } from './adapters/db/sqlite.js';
-import { SqliteJobQueue } from './adapters/queue/sql-job-queue.js';
+import { openBlobStore } from './adapters/blob/open.js';
+import { openDatabase } from './adapters/db/open.js';
+import { openJobQueue } from './adapters/queue/open.js';
+import { SqlAuditLog } from './adapters/audit/sql-audit-log.js';
+import { SqlRateLimitCounter } from './adapters/ratelimit/sql-rate-limit-counter.js';
 import { SqlSessionStore } from './adapters/store/sql-session-store.js';
 import { SqlWebhookStore } from './adapters/store/sql-webhook-store.js';
 import { HttpWebhookSender } from './adapters/webhook/http-webhook-sender.js';
@@ -16,10 +17,15 @@ import { TemplateRegistry } from './core/templates/registry.js';
 import { WebhookService } from './core/webhooks.js';
 import { createMetrics } from './http/plugins/metrics.js';
 import { buildServer } from './http/server.js';
+import { StreamRegistry } from './stream/registry.js';
+import { StreamTokens, streamTokenSecret } from './stream/token.js';
+import { sharedVadScorer } from './stream/vad-scorer.js';
 import { createLogger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
+import type { AuditLog } from './ports/audit-log.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { JobQueue } from './ports/job-queue.js';
+import type { RateLimitCounter } from './ports/rate-limit-counter.js';
 import type { SessionStore } from './ports/session-store.js';
 import type { WebhookStore } from './ports/webhook-store.js';
 import { describeConfiguredTranscriber, openTranscriber } from './adapters/asr/select.js';
@@ -37,19 +43,31 @@ export interface Adapters {
   blobs: BlobStore;
   queue: JobQueue;
   webhooks: WebhookStore;
+  /** Rate-limit counts shared by every API process: PostgreSQL only (embedded is one process, counted in memory). */
+  rateLimitCounter?: RateLimitCounter;
+  audit: AuditLog;
+  /** Closes the queue, then the database. */
+  close(): Promise<void>;
 }
 
-export async function openAdapters(config: Config, clock: Clock = systemClock): Promise<Adapters> {
-  const db = openSqlite(config.databasePath, config.sqliteSynchronous);
-  await migrateToLatest(db);
+export async function openAdapters(config: Config, clock: Clock = systemClock, log?: Logger): Promise<Adapters> {
+  const database = await openDatabase(config, { log });
+  const { db, dialect } = database;
+  const jobs = await openJobQueue(config, db, dialect, clock).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
   return {
     store: new SqlSessionStore(db),
     webhooks: new SqlWebhookStore(db),
-    blobs: new FsBlobStore(config.blobDir),
-    queue: new SqliteJobQueue(db, clock, {
-      maxAttempts: config.worker.maxAttempts,
-      backoff: { baseMs: 2_000, maxMs: 5 * 60_000 },
-    }),
+    blobs: await openBlobStore(config),
+    queue: jobs.queue,
+    rateLimitCounter: dialect === 'postgres' ? new SqlRateLimitCounter(db, clock) : undefined,
+    audit: new SqlAuditLog(db),
+    async close() {
+      await jobs.close();
+      await database.close();
+    },
   };
 }
 
@@ -70,11 +88,13 @@ export interface App {
 export async function createApp(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
-  const adapters = await openAdapters(config, clock);
+  const adapters = await openAdapters(config, clock, log);
   const { store, blobs, queue, webhooks } = adapters;
   const templates = new TemplateRegistry();
   const events = new SessionEvents(webhooks, queue);
   const sessions = new SessionService(store, blobs, queue, clock, config, events);
+  const streams = new StreamRegistry(config.publicUrl, new StreamTokens(streamTokenSecret(config.streamTokenSecret, config.dataDir)), sharedVadScorer(log));
+  sessions.attachStreams(streams);
   const sender = new HttpWebhookSender({
     timeoutMs: config.webhooks.timeoutMs,
     allowPrivate: config.webhooks.allowPrivate,
@@ -107,7 +127,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       )
     : undefined;
   const sweeper = config.worker.enabled
-    ? startSweeper({ store, blobs, queue, clock, events, log, retentionDays: config.audioRetentionDays }, config.sweepIntervalMs)
+    ? startSweeper({ store, blobs, queue, clock, events, log, retentionDays: config.audioRetentionDays, audit: adapters.audit, auditRetentionDays: config.auditRetentionDays }, config.sweepIntervalMs)
     : undefined;
 
   const server = await buildServer({
@@ -119,7 +139,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     // An API-only process opens no recogniser: it advertises the one its configuration names.
     discovery: buildDiscovery(
       config,
-      { realtimeTranscription: false, speakerDiarization: false },
+      { realtimeTranscription: true, speakerDiarization: false },
       config.worker.enabled ? transcriber : describeConfiguredTranscriber(config),
     ),
     readiness: {
@@ -131,11 +151,16 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       },
     },
     metrics,
+    rateLimitCounter: adapters.rateLimitCounter,
+    auditLog: adapters.audit,
+    console: config.console,
+    streams,
     limits: {
       maxJsonBytes: config.maxJsonBytes,
       maxUploadBytes: Math.max(config.maxChunkBytes, config.maxSingleUploadBytes),
       rateLimitPerMinute: config.rateLimitPerMinute,
       publicUrl: config.publicUrl,
+      timeouts: config.httpTimeouts,
     },
   });
   worker?.start();
@@ -150,13 +175,14 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     deliveryWorker,
     listen: () => server.listen({ host: config.host, port: config.port }),
     async close() {
+      await streams.closeAll(); // buffered audio stored, clients told to reconnect (1012)
       await server.close();
       await sweeper?.stop();
       await worker?.stop(config.shutdownGraceMs);
       await deliveryWorker?.stop(config.shutdownGraceMs);
       await chunks?.close();
       await transcriber?.close?.();
-      await store.close();
+      await adapters.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isModelName, isModelPath } from './adapters/asr/whisper-cpp/models.js';
 
 /** Typed configuration, read from the environment and validated once at start-up. */
@@ -22,6 +23,10 @@ export interface Config {
   /** Connections per process to PostgreSQL. */
   databasePoolSize: number;
   blobDir: string;
+  /** Where audio lives: files under `blobDir` (default) or an S3 bucket (OPENSCRIBE_BLOB_STORE=s3 or OPENSCRIBE_S3_BUCKET). */
+  blobStore: BlobStoreConfig;
+  /** AES-256-GCM keys for audio at rest (OPENSCRIBE_ENCRYPTION_KEYS=`id:base64,…`): the first writes, all read. */
+  encryptionKeys: { id: string; key: Buffer }[];
   logLevel: string;
   serviceName: string;
   documentationUrl: string;
@@ -30,15 +35,21 @@ export interface Config {
   maxChunkBytes: number;
   maxSingleUploadBytes: number;
   maxJsonBytes: number;
+  /** Slow clients: whole request, headers, idle keep-alive (ms). OPENSCRIBE_HTTP_*_TIMEOUT_MS. */
+  httpTimeouts: { requestMs: number; headersMs: number; keepAliveMs: number };
   maxChunkDurationSeconds: number;
   models: ModelConfig[];
   defaultModel: string;
   rateLimitPerMinute: number;
   keyCacheTtlMs: number;
   audioRetentionDays: number;
+  /** Audit log entries older than this are pruned by the sweeper; OPENSCRIBE_AUDIT_RETENTION_DAYS. */
+  auditRetentionDays: number;
   sweepIntervalMs: number;
   /** On SIGTERM: how long running jobs may finish before they are given back to the queue. */
   shutdownGraceMs: number;
+  /** Signs the `?token=` of stream upload URLs; OPENSCRIBE_STREAM_TOKEN_SECRET, else generated once in the data dir. */
+  streamTokenSecret: string | undefined;
   worker: {
     enabled: boolean;
     concurrency: number;
@@ -63,6 +74,8 @@ export interface Config {
   /** Create a tenant and print a key on the first start (development only). */
   bootstrapDevKey: boolean;
   webhooks: WebhookConfig;
+  /** The browser console at `/`: OPENSCRIBE_CONSOLE=0 turns it off; OPENSCRIBE_CONSOLE_DIR, its build (default dist/web). */
+  console: { enabled: boolean; dir: string };
 }
 
 export interface WebhookConfig {
@@ -95,6 +108,19 @@ export interface AsrServerConfig {
 }
 
 export class ConfigError extends Error {}
+
+export type BlobStoreConfig =
+  | { kind: 'fs' }
+  | {
+      kind: 's3';
+      bucket: string;
+      prefix: string;
+      endpoint: string | undefined;
+      region: string;
+      forcePathStyle: boolean;
+      serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
+      kmsKeyId: string | undefined;
+    };
 
 type Env = Record<string, string | undefined>;
 
@@ -182,6 +208,46 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function blobStoreConfig(env: Env): BlobStoreConfig {
+  const bucket = env.OPENSCRIBE_S3_BUCKET?.trim() || '';
+  const kind = oneOf(env, 'OPENSCRIBE_BLOB_STORE', ['fs', 's3'] as const, bucket ? 's3' : 'fs');
+  if (kind === 'fs') return { kind };
+  if (!bucket) throw new ConfigError('OPENSCRIBE_S3_BUCKET is required when OPENSCRIBE_BLOB_STORE=s3');
+  const sse = oneOf(env, 'OPENSCRIBE_S3_SSE', ['', 'AES256', 'aws:kms'] as const, '');
+  const endpoint = env.OPENSCRIBE_S3_ENDPOINT?.trim();
+  return {
+    kind,
+    bucket,
+    prefix: env.OPENSCRIBE_S3_PREFIX?.trim() ?? '',
+    endpoint: endpoint ? url('OPENSCRIBE_S3_ENDPOINT', endpoint) : undefined,
+    region: env.OPENSCRIBE_S3_REGION?.trim() || 'us-east-1',
+    forcePathStyle: bool(env, 'OPENSCRIBE_S3_FORCE_PATH_STYLE', false),
+    serverSideEncryption: sse || undefined,
+    kmsKeyId: env.OPENSCRIBE_S3_SSE_KMS_KEY_ID?.trim() || undefined,
+  };
+}
+
+/** `id:base64(32 bytes)` pairs, comma-separated; never echoes key material in errors. */
+function encryptionKeys(env: Env): { id: string; key: Buffer }[] {
+  const keys = list(env, 'OPENSCRIBE_ENCRYPTION_KEYS', []).map((entry, i) => {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    const b64 = entry.slice(colon + 1);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) {
+      throw new ConfigError(`OPENSCRIBE_ENCRYPTION_KEYS entry ${i + 1} must be keyid:base64 with a key id of letters, digits, . _ - (at most 64)`);
+    }
+    const key = Buffer.from(b64, 'base64');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || key.length !== 32) {
+      throw new ConfigError(`OPENSCRIBE_ENCRYPTION_KEYS key ${JSON.stringify(id)} must be 32 bytes in base64 (e.g. \`openssl rand -base64 32\`)`);
+    }
+    return { id, key };
+  });
+  const ids = keys.map((k) => k.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup) throw new ConfigError(`OPENSCRIBE_ENCRYPTION_KEYS names key id ${JSON.stringify(dup)} twice`);
+  return keys;
+}
+
 function whisperModel(env: Env): string {
   const raw = env.OPENSCRIBE_WHISPER_MODEL?.trim() || 'base.en';
   if (!isModelPath(raw) && !isModelName(raw)) {
@@ -223,6 +289,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     databaseUrl: databaseUrl(env),
     databasePoolSize: int(env, 'OPENSCRIBE_DATABASE_POOL_SIZE', 10, 1, 1000),
     blobDir: path.join(dataDir, 'blobs'),
+    blobStore: blobStoreConfig(env),
+    encryptionKeys: encryptionKeys(env),
     logLevel: env.LOG_LEVEL || (appEnv === 'test' ? 'warn' : 'info'),
     serviceName: env.OPENSCRIBE_SERVICE_NAME || 'openscribe',
     documentationUrl: env.OPENSCRIBE_DOCUMENTATION_URL || `${publicUrl}/voice/v1/docs`,
@@ -231,14 +299,21 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxChunkBytes: int(env, 'OPENSCRIBE_MAX_CHUNK_BYTES', 10 * 1024 * 1024, 1024),
     maxSingleUploadBytes: int(env, 'OPENSCRIBE_MAX_SINGLE_UPLOAD_BYTES', 200 * 1024 * 1024, 1024),
     maxJsonBytes: int(env, 'OPENSCRIBE_MAX_JSON_BYTES', 1024 * 1024, 1024),
+    httpTimeouts: {
+      requestMs: int(env, 'OPENSCRIBE_HTTP_REQUEST_TIMEOUT_MS', 120_000, 500, 60 * 60_000),
+      headersMs: int(env, 'OPENSCRIBE_HTTP_HEADERS_TIMEOUT_MS', 30_000, 500, 60 * 60_000),
+      keepAliveMs: int(env, 'OPENSCRIBE_HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 60 * 60_000),
+    },
     maxChunkDurationSeconds: 20,
     models,
     defaultModel,
     rateLimitPerMinute: int(env, 'OPENSCRIBE_RATE_LIMIT_PER_MINUTE', 6000, 1),
     keyCacheTtlMs: int(env, 'OPENSCRIBE_KEY_CACHE_TTL_MS', 5000, 0),
     audioRetentionDays: int(env, 'OPENSCRIBE_AUDIO_RETENTION_DAYS', 30, 0),
+    auditRetentionDays: int(env, 'OPENSCRIBE_AUDIT_RETENTION_DAYS', 365, 1, 100 * 365),
     sweepIntervalMs: int(env, 'OPENSCRIBE_SWEEP_INTERVAL_MS', 30_000, 50),
     shutdownGraceMs: int(env, 'OPENSCRIBE_SHUTDOWN_GRACE_MS', 20_000, 0, 10 * 60_000),
+    streamTokenSecret: env.OPENSCRIBE_STREAM_TOKEN_SECRET || undefined,
     worker: {
       enabled: true,
       concurrency: int(env, 'OPENSCRIBE_WORKER_CONCURRENCY', 2, 1, 64),
@@ -263,6 +338,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       backoffMaxMs: int(env, 'OPENSCRIBE_WEBHOOK_BACKOFF_MAX_MS', 8 * 3_600_000, 1),
       concurrency: int(env, 'OPENSCRIBE_WEBHOOK_CONCURRENCY', 16, 1, 256),
       perEndpointConcurrency: int(env, 'OPENSCRIBE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 256),
+    },
+    console: {
+      enabled: bool(env, 'OPENSCRIBE_CONSOLE', true),
+      // src/config.ts and dist/config.js both sit one level below the package root.
+      dir: path.resolve(env.OPENSCRIBE_CONSOLE_DIR || fileURLToPath(new URL('../dist/web', import.meta.url))),
     },
     ...overrides,
   };

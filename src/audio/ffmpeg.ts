@@ -26,8 +26,8 @@ export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Runs `<bin> -version`; resolves to the first line, or null when it does not run. */
-export function probeFfmpeg(bin: string, timeoutMs = 10_000): Promise<string | null> {
+/** Runs `<bin> -version`; resolves to the first line, or null when it does not run (generous: a starved CPU must not look like a missing binary). */
+export function probeFfmpeg(bin: string, timeoutMs = 60_000): Promise<string | null> {
   return new Promise((resolve) => {
     let out = '';
     let done = false;

@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { selectExtractor } from '../adapters/extract/select.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { runAudit, type AuditCommand } from './audit.js';
+import { runBlobsReencrypt } from './blobs.js';
 import { runExtract } from './extract.js';
 import { runKeys } from './keys.js';
 import { runMigrate } from './migrate.js';
@@ -59,6 +61,18 @@ keys
   .argument('<key-id>')
   .action((keyId: string) => runKeys(loadConfig(), { action: 'revoke', keyId }));
 
+program
+  .command('audit')
+  .description('Print the audit log (who, what, when, which session; never content), newest first')
+  .option('--tenant <name>', 'only this tenant')
+  .option('--session <id>', 'only this session')
+  .option('--since <iso>', 'entries at or after this time')
+  .option('--until <iso>', 'entries before this time')
+  .option('--action <action>', 'only this action, e.g. session.create')
+  .option('--limit <n>', 'at most this many entries', '100')
+  .option('--json', 'a JSON array')
+  .action((opts: AuditCommand) => runAudit(loadConfig(), opts));
+
 const models = program.command('models').description('whisper.cpp speech recognition models (OPENSCRIBE_MODELS_DIR)');
 models
   .command('list')
@@ -73,6 +87,46 @@ models
   .option('--sha1 <hex>', 'expected SHA-1')
   .option('--force', 'download again even if present')
   .action((name: string, opts: { url?: string; sha256?: string; sha1?: string; force?: boolean }) => runModelsPull(loadConfig(), name, opts));
+
+const blobs = program.command('blobs').description('Stored audio (OPENSCRIBE_BLOB_STORE, OPENSCRIBE_ENCRYPTION_KEYS)');
+blobs
+  .command('reencrypt')
+  .description('Rewrite every blob not under the active (first) encryption key under it; prints counts; safe to run again')
+  .action(() => runBlobsReencrypt(loadConfig()));
+
+program
+  .command('transcribe')
+  .description('Transcribe audio files through the session protocol and print the note (embedded server unless --server)')
+  .argument('<files...>', 'audio files (any format ffmpeg reads), joined in order')
+  .option('--template <id>', 'template id (repeatable; default: the server default)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--server <url>', 'use this server instead of an embedded one')
+  .option('--key <key>', 'API key for --server (default: OPENSCRIBE_KEY)')
+  .option('--format <format>', 'md, json or fhir', 'md')
+  .option('--chunk-seconds <n>', 'chunk length, as a recorder would upload', '10')
+  .option('--mode <mode>', 'consultation or dictation', 'consultation')
+  .action(async (files: string[], opts: { template: string[]; server?: string; key?: string; format: string; chunkSeconds: string; mode: string }) => {
+    if (!['md', 'json', 'fhir'].includes(opts.format)) throw new Error('--format must be md, json or fhir');
+    if (opts.mode !== 'consultation' && opts.mode !== 'dictation') throw new Error('--mode must be consultation or dictation');
+    const { runTranscribe } = await import('./transcribe.js');
+    await runTranscribe(files, { ...opts, format: opts.format as 'md' | 'json' | 'fhir', mode: opts.mode, chunkSeconds: Number(opts.chunkSeconds) });
+  });
+
+program
+  .command('doctor')
+  .description('Check ffmpeg, the speech recogniser, database, storage and disk space; exit 1 if anything is broken')
+  .action(async () => {
+    const { runDoctor } = await import('./doctor.js');
+    let config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stdout.write(`✗ configuration: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    await runDoctor(config);
+  });
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError) {

@@ -4,8 +4,8 @@ import type { UploadType } from './session.js';
 
 export const PROTOCOL_VERSION = '0.1';
 export const SUPPORTED_VERSIONS = ['0.1'] as const;
-/** Upload methods this build implements; `stream` arrives with the WebSocket issue. */
-export const IMPLEMENTED_UPLOAD_METHODS: readonly UploadType[] = ['chunked', 'single'];
+/** Upload methods this build implements. */
+export const IMPLEMENTED_UPLOAD_METHODS: readonly UploadType[] = ['chunked', 'single', 'stream'];
 
 /** The speech recogniser behind the models (a `Transcriber`, or what the configuration names). */
 export interface TranscriberInfo {

@@ -52,6 +52,14 @@ const MAX_PATIENT_DETAILS_BYTES = 4096;
 const primaryLanguage = (tag: string): string => tag.toLowerCase().split('-')[0]!;
 export const END_MESSAGE = 'Session ended. Processing started.';
 
+/** Live audio sockets open on this process (implemented by the http layer). */
+export interface OpenStreams {
+  /** The ws(s) upload URL of a stream session, with a short-lived token. */
+  uploadUrl(tenantId: string, sessionId: string): string;
+  /** Stores the audio a socket of this session still buffers; resolves once it is stored. */
+  flush(tenantId: string, sessionId: string): Promise<void>;
+}
+
 /** The session lifecycle: the rules of the protocol, through ports only. */
 export class SessionService {
   constructor(
@@ -63,7 +71,15 @@ export class SessionService {
     private readonly events: SessionEvents,
   ) {}
 
-  uploadUrl(session: Pick<Session, 'id'>): string {
+  private streams: OpenStreams | undefined;
+
+  /** Wires the live-audio sockets in (they are built after this service). */
+  attachStreams(streams: OpenStreams): void {
+    this.streams = streams;
+  }
+
+  uploadUrl(session: Pick<Session, 'id' | 'tenantId' | 'uploadType'>): string {
+    if (session.uploadType === 'stream' && this.streams) return this.streams.uploadUrl(session.tenantId, session.id);
     return `${this.limits.publicUrl}/voice/v1/sessions/${session.id}/audio`;
   }
 
@@ -169,7 +185,7 @@ export class SessionService {
   async addChunk(tenantId: string, sessionId: string, upload: UploadInput): Promise<StoredChunk> {
     const session = await this.load(tenantId, sessionId);
     if (session.status !== 'created' && session.status !== 'recording') this.refuseUpload(session);
-    const name = ChunkName.parse(upload.fileName, session.uploadType === 'chunked');
+    const name = ChunkName.parse(upload.fileName, session.uploadType !== 'single');
     const container = containerFor(upload.contentType, name.ext);
     const limit = session.uploadType === 'single' ? this.limits.maxSingleUploadBytes : this.limits.maxChunkBytes;
     const tooLarge = () =>
@@ -217,6 +233,10 @@ export class SessionService {
         );
       }
       return recorded;
+    }).catch(async (err: unknown) => {
+      // Not recorded (disk full, database down): the blob would be an orphan nobody lists or purges.
+      await this.blobs.delete(blobKey).catch(() => undefined);
+      throw err;
     });
     if (!outcome.accepted) {
       await this.blobs.delete(blobKey);
@@ -229,9 +249,14 @@ export class SessionService {
   /** End Session: order the chunks, commit and enqueue in one transaction, answer 202. */
   async end(tenantId: string, sessionId: string, audioFilesSent: number) {
     if (!LOOKUP_SESSION_ID.test(sessionId)) throw sessionNotFound(sessionId);
+    // A stream still open here stores its buffered audio first, so the commit lists it.
+    await this.streams?.flush(tenantId, sessionId);
     const now = this.clock.now();
+    // A stream client cannot know how many files the server cut: the stored ones are what it sent.
+    const streamed = (await this.store.getSession(tenantId, sessionId))?.uploadType === 'stream';
     const files = await this.store.transaction(async (tx) => {
-      const committed = await tx.commitSession(tenantId, sessionId, now, audioFilesSent);
+      const sent = streamed ? (await tx.listChunks(tenantId, sessionId)).length : audioFilesSent;
+      const committed = await tx.commitSession(tenantId, sessionId, now, sent);
       if (!committed) return undefined;
       const chunks = (await tx.listChunks(tenantId, sessionId)).sort(ChunkName.compare);
       const names = chunks.map((c) => c.name);
@@ -258,6 +283,14 @@ export class SessionService {
       audio_files_received: files.length,
       audio_files: files,
     };
+  }
+
+  /** A stream's state: the session, its stored chunks in order and their transcripts so far. */
+  async streamProgress(tenantId: string, sessionId: string) {
+    const session = await this.load(tenantId, sessionId);
+    const chunks = (await this.store.listChunks(tenantId, sessionId)).sort((a, b) => a.seq - b.seq);
+    const transcripts = await this.store.listChunkTranscripts(tenantId, sessionId);
+    return { session, chunks, transcripts };
   }
 
   async view(

@@ -1,12 +1,17 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ApiKeyAuthenticator } from '../core/auth.js';
 import type { SessionService } from '../core/sessions.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
 import type { WebhookService } from '../core/webhooks.js';
+import type { AuditLog } from '../ports/audit-log.js';
+import type { RateLimitCounter } from '../ports/rate-limit-counter.js';
+import { auditRequests } from './plugins/audit.js';
+import { consolePlugin, type ConsoleOptions } from './plugins/console.js';
 import { requireApiKey } from './plugins/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { rateLimitPerTenant } from './plugins/rate-limit.js';
@@ -15,6 +20,8 @@ import { audioRoutes } from './routes/audio.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { MAX_STREAM_FRAME_BYTES, streamRoutes } from './routes/stream.js';
+import type { StreamRegistry } from '../stream/registry.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -27,26 +34,45 @@ export interface HttpDeps {
   discovery: Record<string, unknown>;
   readiness: Readiness;
   metrics: { registry: Registry; install(app: FastifyInstance): void };
-  limits: { maxJsonBytes: number; maxUploadBytes: number; rateLimitPerMinute: number; publicUrl: string };
+  limits: {
+    maxJsonBytes: number;
+    maxUploadBytes: number;
+    rateLimitPerMinute: number;
+    publicUrl: string;
+    /** Slow-client cut-offs (ms); defaults below when absent. */
+    timeouts?: { requestMs: number; headersMs: number; keepAliveMs: number };
+  };
+  /** Shared request counts (PostgreSQL deployments); absent: counted in this process. */
+  rateLimitCounter?: RateLimitCounter;
+  /** Records every authenticated request (who, what, when, which session); absent: not recorded. */
+  auditLog?: AuditLog;
+  /** The browser console at `/`; absent: not served. */
+  console?: ConsoleOptions;
+  /** Live audio sockets (Stream Audio); absent: no stream route. */
+  streams?: StreamRegistry;
 }
 
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
+  const timeouts = deps.limits.timeouts ?? { requestMs: 120_000, headersMs: 30_000, keepAliveMs: 72_000 };
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.limits.maxJsonBytes,
     routerOptions: { maxParamLength: 500 },
-    // Slow clients cannot hold a connection forever.
-    requestTimeout: 120_000,
+    // Slow clients cannot hold a connection forever: a whole request (headers + body) within
+    // requestTimeout, headers within headersTimeout (set below), idle keep-alive sockets closed.
+    requestTimeout: timeouts.requestMs,
     connectionTimeout: 0,
-    keepAliveTimeout: 72_000,
+    keepAliveTimeout: timeouts.keepAliveMs,
     // Integers stay integers: "3" is not an integer for audio_files_sent.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
     // Router and HTTP-parser failures answer in the protocol's error shape too.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    http: { requireHostHeader: false },
+    // Node checks request/header deadlines on this interval (default 30 s): keep it under the shortest.
+    http: { requireHostHeader: false, connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(Math.min(timeouts.requestMs, timeouts.headersMs) / 4))) },
   });
+  app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   registerErrorHandling(app);
   deps.metrics.install(app);
 
@@ -67,12 +93,22 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   app.get('/voice/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   healthRoutes(app, deps.readiness, deps.metrics.registry);
+  if (deps.console) await consolePlugin(app, deps.console);
   await app.register(async (v1) => {
     negotiateVersion(v1);
     discoveryRoutes(v1, deps.discovery);
+    const streams = deps.streams;
+    if (streams) {
+      // Authenticated inside (header or URL token): browsers cannot set headers on a WebSocket.
+      await v1.register(async (ws) => {
+        await ws.register(websocket, { options: { maxPayload: MAX_STREAM_FRAME_BYTES } });
+        streamRoutes(ws, { sessions: deps.sessions, authenticator: deps.authenticator, streams });
+      }, { prefix: '/voice/v1' });
+    }
     await v1.register(async (authed) => {
       requireApiKey(authed, deps.authenticator);
-      await rateLimitPerTenant(authed, deps.limits.rateLimitPerMinute);
+      if (deps.auditLog) auditRequests(authed, deps.auditLog, deps.log);
+      await rateLimitPerTenant(authed, deps.limits.rateLimitPerMinute, deps.rateLimitCounter);
       sessionRoutes(authed, deps.sessions);
       templateRoutes(authed, deps.templates);
       webhookRoutes(authed, deps.webhooks);

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { backendEnv } from './backend.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(ROOT, '../shared');
@@ -29,7 +30,7 @@ export function tempDataDir(label = 'openscribe'): string {
 export function createKey(dataDir: string, tenant: string, extraEnv: Record<string, string> = {}): string {
   const r = spawnSync(process.execPath, [...TSX, CLI, 'keys', 'create', '--tenant', tenant], {
     cwd: ROOT,
-    env: { ...process.env, OPENSCRIBE_DATA_DIR: dataDir, NODE_ENV: 'test', ...extraEnv },
+    env: { ...process.env, OPENSCRIBE_DATA_DIR: dataDir, NODE_ENV: 'test', ...backendEnv(dataDir), ...extraEnv },
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`keys create failed: ${r.stderr}`);
@@ -54,6 +55,8 @@ export interface ServerOptions {
   port?: number;
   env?: Record<string, string>;
   args?: string[];
+  /** How long start-up may take (default 30 s). */
+  startTimeoutMs?: number;
 }
 
 /** Starts `openscribe serve` as a real child process and waits for /healthz. */
@@ -73,6 +76,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       LOG_LEVEL: 'info',
       // Protocol tests run without a recogniser; the pipeline tests turn it on.
       OPENSCRIBE_TRANSCRIBER: 'none',
+      ...backendEnv(dataDir),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,8 +84,17 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  // The runner scans these for secrets after the suite (scripts/scan-logs.mjs).
+  const logDir = process.env.OPENSCRIBE_TEST_LOG_DIR;
+  if (logDir && child.pid) {
+    const log = fs.createWriteStream(path.join(logDir, `${path.basename(dataDir)}-${child.pid}.log`));
+    log.on('error', () => undefined);
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    child.once('close', () => log.end());
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 120_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${out}`);
     try {

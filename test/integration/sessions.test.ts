@@ -160,8 +160,8 @@ describe('discovery', () => {
     );
     assert.deepEqual(d.models[0].languages, ['en']);
     assert.deepEqual(d.languages, { supported: ['en'], auto_detection: false });
-    // Only what this build implements: no WebSocket streaming yet, no OIDC configured.
-    assert.deepEqual(d.capabilities.upload_methods, ['chunked', 'single']);
+    // Only what this build implements: no OIDC configured.
+    assert.deepEqual(d.capabilities.upload_methods, ['chunked', 'single', 'stream']);
     assert.deepEqual(d.authentication.supported_methods, ['api_key']);
     assert.equal(d.capabilities.max_chunk_duration_seconds, 20);
     assert.ok(d.capabilities.audio_formats.includes('audio/wav'));
@@ -398,11 +398,10 @@ describe('create session', () => {
     assert.deepEqual((await get(main, acme, ok.body.session_id)).body.additional_data, fits);
   });
 
-  test('upload_type "stream" is refused: this deployment does not offer it', async () => {
+  test('upload_type "stream" gets a ws(s) upload_url with a short-lived token', async () => {
     const r = await create(main, acme, { upload_type: 'stream', communication_protocol: 'websocket' });
-    assertError(r, 400, 'invalid_request');
-    assert.equal(r.body.error.details.field, 'upload_type');
-    assert.deepEqual(r.body.error.details.supported_upload_types, ['chunked', 'single']);
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.body.upload_url, new RegExp(`^wss?://.+/voice/v1/stream/sessions/${r.body.session_id}/audio\\?token=\\d+\\.`));
     const single = await create(main, acme, { upload_type: 'single' });
     assert.equal(single.status, 201, single.text);
     assert.equal(single.body.upload_type, 'single');

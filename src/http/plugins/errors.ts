@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../../core/errors.js';
+import { StoreUnavailableError } from '../../ports/store-unavailable.js';
+import { StorageFullError, isStorageFullCode } from '../../ports/storage-full.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -27,6 +29,16 @@ function fromValidation(err: FastifyError): ProtocolError {
 /** Maps every failure to the protocol's error body, once. Client mistakes never become a 500. */
 export function toProtocolError(err: unknown): ProtocolError {
   if (err instanceof ProtocolError) return err;
+  // The database is down: the client should retry, and nothing is wrong with its request.
+  if (err instanceof StoreUnavailableError) {
+    return new ProtocolError('service_unavailable', 'The service is temporarily unavailable; retry later', { retry_after_seconds: err.retryAfterSeconds }, {
+      'retry-after': String(err.retryAfterSeconds),
+    });
+  }
+  // Disk full (blob store, or SQLite's own SQLITE_FULL): nothing was stored; retry when space returns.
+  if (err instanceof StorageFullError || isStorageFullCode(err)) {
+    return new ProtocolError('insufficient_storage', 'The server has no storage space left; retry later', { retry_after_seconds: 30 }, { 'retry-after': '30' });
+  }
   const e = err as FastifyError;
   if (e?.validation) return fromValidation(e);
   switch (e?.code) {
@@ -57,7 +69,8 @@ export function toProtocolError(err: unknown): ProtocolError {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => {
     const perr = toProtocolError(err);
-    if (perr.status >= 500) request.log.error({ err }, 'request failed');
+    if (perr.code === 'service_unavailable' || perr.code === 'insufficient_storage') request.log.warn({ reason: (err as Error).message }, 'request refused: dependency unavailable');
+    else if (perr.status >= 500) request.log.error({ err }, 'request failed');
     // A JSON body the parser stopped reading cannot be followed by another request: close.
     // (Audio routes read the rest of a refused body instead, see routes/audio.ts.)
     if (!request.raw.complete && perr.code === 'request_too_large') reply.header('connection', 'close');
