@@ -27,7 +27,6 @@ const SCALE_OUT_SUITES = [
   'test/integration/incremental.test.ts',
   'test/integration/pipeline.test.ts',
   'test/integration/webhooks.test.ts',
-  'test/integration/durability.test.ts',
   'test/integration/security.test.ts',
   'test/integration/client.test.ts',
   'test/integration/stream.test.ts',

@@ -14,6 +14,11 @@ export async function runServe(config: Config, roles: { api: boolean; worker: bo
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    // Past the jobs' grace period, a request or socket that still holds the server open loses.
+    setTimeout(() => {
+      app.log.error('shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 15_000).unref();
     await app.close();
     process.exit(0);
   };

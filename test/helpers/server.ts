@@ -117,7 +117,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     output: () => out,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      // A shutdown that hangs must fail loudly in the test that caused it, not wedge the run.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       await exited;
+      clearTimeout(timer);
     },
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');

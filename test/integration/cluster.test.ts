@@ -116,10 +116,10 @@ test('kill -9 a worker mid-job: the other worker retries it and the session comp
   await Promise.all(workers.map((w) => w.stop()));
   const debugEnv = { ...env, LOG_LEVEL: 'debug' };
   const doomed = await startWorker(dataDir, debugEnv);
-  const created = await api(apis[0]!.url, 'POST', '/voice/v1/sessions', { key, json: { upload_type: 'chunked', communication_protocol: 'http', templates: ['soap', 'medications'] } });
+  const created = await api(apis[0]!.url, 'POST', '/voice/v1/sessions', { key, json: { upload_type: 'single', session_mode: 'consultation', communication_protocol: 'http', templates: ['soap', 'medications'] } });
   const id = created.body.session_id as string;
-  // A minute of speech: its recognition runs for seconds, so the kill lands mid-job.
-  const up = await api(apis[1]!.url, 'POST', `/voice/v1/sessions/${id}/audio/0.wav`, {
+  // A minute of speech in one upload: its recognition runs for seconds, so the kill lands mid-job.
+  const up = await api(apis[1]!.url, 'POST', `/voice/v1/sessions/${id}/audio/consultation.wav`, {
     key,
     body: fs.readFileSync(path.join(SHARED, 'data/audio/consult-hypertension.wav')),
     headers: { 'content-type': 'audio/wav' },

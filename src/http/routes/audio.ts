@@ -109,8 +109,10 @@ export async function audioRoutes(base: FastifyInstance, sessions: SessionServic
       .catch(async (err: unknown) => {
         // Answer now and read what is left of the refused body in the background (bounded):
         // closing with bytes in flight would reset the socket and lose the answer.
-        if (!streamFailed) void discardRest(stream, DISCARD_MAX_BYTES, DISCARD_MAX_MS);
-        throw streamFailed ? bodyError(err) : err;
+        // A stream destroyed with an error reports it on the next tick: `errored` is set at once.
+        const failed = streamFailed || stream.errored !== null;
+        if (!failed) void discardRest(stream, DISCARD_MAX_BYTES, DISCARD_MAX_MS);
+        throw failed ? bodyError(err) : err;
       });
     return { session_id: sessionId, success: true, original_filename: chunk.originalName, stored_filename: chunk.name, bytes: chunk.bytes };
   };

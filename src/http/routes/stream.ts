@@ -27,10 +27,15 @@ interface Deps {
  * so a client whose network dropped can reconnect before the server notices the old socket is dead.
  */
 export function streamRoutes(app: FastifyInstance, deps: Deps): void {
-  app.get<{ Params: { session_id: string }; Querystring: Record<string, string | undefined> }>(
-    '/stream/sessions/:session_id/audio',
-    { websocket: true, schema: { hide: true } },
-    (socket: WebSocket, request) => {
+  app.route<{ Params: { session_id: string }; Querystring: Record<string, string | undefined> }>({
+    method: 'GET',
+    url: '/stream/sessions/:session_id/audio',
+    schema: { hide: true },
+    // A plain GET (no upgrade) gets a protocol error, not the plugin's empty 404.
+    handler: async () => {
+      throw new ProtocolError('invalid_request', 'This endpoint takes a WebSocket upgrade (Upgrade: websocket)');
+    },
+    wsHandler: (socket: WebSocket, request) => {
       const sessionId = request.params.session_id;
       const early: Array<[Buffer, boolean]> = [];
       let earlyBytes = 0;
@@ -95,5 +100,5 @@ export function streamRoutes(app: FastifyInstance, deps: Deps): void {
         refuse('internal_error', 'the stream could not be opened', 1011);
       });
     },
-  );
+  });
 }
