@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { JobKind } from '../../ports/job-queue.js';
+import { IdleWaiters } from './idle-waiters.js';
 
 const RECONNECT_MS = 1000;
 
@@ -12,7 +13,7 @@ export class PgJobNotifier {
   private client: pg.Client | undefined;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
-  private readonly idle: Array<{ kinds: readonly JobKind[] | undefined; wake: () => void }> = [];
+  private readonly idle = new IdleWaiters();
 
   constructor(private readonly connectionString: string) {}
 
@@ -33,7 +34,7 @@ export class PgJobNotifier {
       await client.connect();
       await client.query(`LISTEN ${PgJobNotifier.channel}`);
       // Jobs enqueued while we were not listening: let every waiter look once.
-      for (const w of [...this.idle]) w.wake();
+      this.idle.wakeAll();
     } catch {
       this.lost(client);
     }
@@ -49,32 +50,17 @@ export class PgJobNotifier {
   }
 
   wakeOne(kind: JobKind): void {
-    this.idle.find((w) => !w.kinds || w.kinds.includes(kind))?.wake();
+    this.idle.wakeOne(kind);
   }
 
   wait(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
-    if (signal.aborted) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter = {
-        kinds,
-        wake: () => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', waiter.wake);
-          const i = this.idle.indexOf(waiter);
-          if (i >= 0) this.idle.splice(i, 1);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, ms);
-      signal.addEventListener('abort', waiter.wake, { once: true });
-      this.idle.push(waiter);
-    });
+    return this.idle.wait(ms, signal, kinds);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
-    for (const w of [...this.idle]) w.wake();
+    this.idle.wakeAll();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);

@@ -4,6 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
 import type { SessionTx } from '../../ports/session-store.js';
 import type { Database, JobsTable } from '../db/schema.js';
+import { IdleWaiters } from './idle-waiters.js';
 
 export interface BackoffPolicy {
   baseMs: number;
@@ -29,7 +30,7 @@ export class SqliteJobQueue implements JobQueue {
   /** When to look for expired leases next, per set of kinds claimed (workers of other kinds must not push it back). */
   private readonly nextLeaseCheck = new Map<string, number>();
   /** Idle claim loops of this process; an enqueue wakes one that takes its kind, not all. */
-  private readonly idle: Array<{ kinds: readonly JobKind[] | undefined; wake: () => void }> = [];
+  private readonly idle = new IdleWaiters();
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -66,7 +67,7 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private wakeOne(kind: JobKind): void {
-    this.idle.find((w) => !w.kinds || w.kinds.includes(kind))?.wake();
+    this.idle.wakeOne(kind);
   }
 
   async claim(workerId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<Job | undefined> {
@@ -184,23 +185,8 @@ export class SqliteJobQueue implements JobQueue {
       .execute();
   }
 
-  async waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
-    if (signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const waiter = {
-        kinds,
-        wake: () => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', waiter.wake);
-          const i = this.idle.indexOf(waiter);
-          if (i >= 0) this.idle.splice(i, 1);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, ms);
-      signal.addEventListener('abort', waiter.wake, { once: true });
-      this.idle.push(waiter);
-    });
+  waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
+    return this.idle.wait(ms, signal, kinds);
   }
 
   async release(job: Job, workerId: string, runAt: Date): Promise<void> {
