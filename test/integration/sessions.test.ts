@@ -5,11 +5,10 @@
  *  - main:    OPENSCRIBE_MODELS=lite, OPENSCRIBE_MAX_SESSION_SECONDS=120 and a public
  *             URL that is not the listening address (discovery, upload_url and expiry
  *             must come from configuration); API + worker.
- *  - apiOnly: the same data dir as `main`, started with --no-worker, so a session it
- *             ends stays `processing` (202) and uploads after End get `session_ended`
- *             rather than racing the worker to `session_completed`. `main`'s worker
- *             only polls the shared queue every 60 s (it is woken at once by its own
- *             enqueues), so it does not pick those jobs up during the test.
+ *  - apiOnly: a data dir (database) of its own, started with --no-worker: no worker
+ *             anywhere takes its jobs (on PostgreSQL another process's worker would be
+ *             woken at once), so a session it ends stays `processing` (202) and uploads
+ *             after End get `session_ended` rather than racing to `session_completed`.
  *  - limited: OPENSCRIBE_MAX_SESSION_SECONDS=1, OPENSCRIBE_SWEEP_INTERVAL_MS=200 and
  *             OPENSCRIBE_RATE_LIMIT_PER_MINUTE=5 — expiry and rate limiting, each on
  *             tenants of its own (the limit is per tenant).
@@ -18,7 +17,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api, createKey, freePort, startServer, tempDataDir, waitForFinished, type RunningServer } from '../helpers/server.js';
 import { assertMsa, loadMsaFile } from '../helpers/msa.js';
-import { SCALE_OUT } from '../helpers/backend.js';
 
 const PUBLIC_URL = 'https://scribe.example.test';
 const V1 = '/voice/v1';
@@ -39,6 +37,8 @@ let apiOnly: RunningServer;
 let limited: RunningServer;
 /** Two keys of tenant "acme", one of tenant "globex" (main data dir). */
 let acme: string;
+/** Tenant "acme" of the `apiOnly` server's own data dir. */
+let apiOnlyKey: string;
 let acme2: string;
 let globex: string;
 /** Tenants of the `limited` server. */
@@ -49,8 +49,10 @@ let calmKey: string;
 before(async () => {
   const mainDir = tempDataDir('sessions-main');
   const limitedDir = tempDataDir('sessions-limited');
+  const apiOnlyDir = tempDataDir('sessions-api-only');
   // The first key of each data dir also creates its database; the servers start after that.
   acme = createKey(mainDir, 'acme');
+  apiOnlyKey = createKey(apiOnlyDir, 'acme');
   expiryKey = createKey(limitedDir, 'expiry');
   const mainEnv = {
     OPENSCRIBE_MODELS: 'lite',
@@ -68,7 +70,7 @@ before(async () => {
       port: limitedPort,
       env: { OPENSCRIBE_MAX_SESSION_SECONDS: '1', OPENSCRIBE_SWEEP_INTERVAL_MS: '200', OPENSCRIBE_RATE_LIMIT_PER_MINUTE: '5' },
     }),
-    startServer({ dataDir: mainDir, port: apiOnlyPort, env: mainEnv, args: ['--no-worker'] }),
+    startServer({ dataDir: apiOnlyDir, port: apiOnlyPort, env: mainEnv, args: ['--no-worker'] }),
   ]);
   acme2 = createKey(mainDir, 'acme');
   globex = createKey(mainDir, 'globex');
@@ -524,18 +526,15 @@ describe('end session', () => {
     assert.equal(done.body.audio_files_received, 4);
   });
 
-  // On PostgreSQL, main's worker is woken by this End's NOTIFY at once (as a cluster should be),
-  // so the session does not stay `processing`: this test is for the embedded pass.
-  const workerWokenAcrossProcesses = SCALE_OUT ? 'scale-out: the other worker is woken across processes' : false;
-  test('after End: GET 202 processing, upload → 400 session_ended, second End → 409 (API-only server, no worker)', { skip: workerWokenAcrossProcesses }, async () => {
-    const id = await createId(apiOnly, acme, { additional_data: { k: 'v' } });
-    await uploadOk(apiOnly, acme, id, 'audio_1.wav');
-    await uploadOk(apiOnly, acme, id, 'audio_0.wav');
-    const ended = await end(apiOnly, acme, id, { audio_files_sent: 2 });
+  test('after End: GET 202 processing, upload → 400 session_ended, second End → 409 (API-only server, no worker)', async () => {
+    const id = await createId(apiOnly, apiOnlyKey, { additional_data: { k: 'v' } });
+    await uploadOk(apiOnly, apiOnlyKey, id, 'audio_1.wav');
+    await uploadOk(apiOnly, apiOnlyKey, id, 'audio_0.wav');
+    const ended = await end(apiOnly, apiOnlyKey, id, { audio_files_sent: 2 });
     assert.equal(ended.status, 202, ended.text);
     assert.deepEqual(ended.body.audio_files, ['0.wav', '1.wav']);
 
-    const g = await get(apiOnly, acme, id);
+    const g = await get(apiOnly, apiOnlyKey, id);
     assert.equal(g.status, 202, g.text);
     assert.equal(g.body.status, 'processing');
     assert.equal(g.body.audio_files_received, 2);
@@ -546,14 +545,14 @@ describe('end session', () => {
     assert.equal(g.body.error, undefined);
     assertMsa('sessions.openapi.json', 'SessionProcessingResponse', g.body);
 
-    const late = await upload(apiOnly, acme, id, 'audio_2.wav');
+    const late = await upload(apiOnly, apiOnlyKey, id, 'audio_2.wav');
     assertError(late, 400, 'session_ended');
-    const replace = await upload(apiOnly, acme, id, 'audio_0.wav');
+    const replace = await upload(apiOnly, apiOnlyKey, id, 'audio_0.wav');
     assertError(replace, 400, 'session_ended');
-    const again = await end(apiOnly, acme, id, { audio_files_sent: 2 });
+    const again = await end(apiOnly, apiOnlyKey, id, { audio_files_sent: 2 });
     assertError(again, 409, 'session_already_ended');
     // Nothing changed: still the two committed files.
-    const after = await get(apiOnly, acme, id);
+    const after = await get(apiOnly, apiOnlyKey, id);
     assert.equal(after.body.status, 'processing');
     assert.deepEqual(after.body.audio_files, ['0.wav', '1.wav']);
   });
