@@ -106,11 +106,11 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const chunks = transcriber
     ? new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds })
     : undefined;
-  const pipeline = { store, clock, templates, chunks, extractor, events, log };
+  const pipeline = { store, clock, templates, chunks, extractor, events, jobs: queue, log };
   const worker = config.worker.enabled
     ? new Worker(
         queue,
-        { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks }, job), 'process-session': (job) => processSession(pipeline, job) },
+        { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks, jobs: queue }, job), 'process-session': (job) => processSession(pipeline, job) },
         config.worker,
         log,
       )

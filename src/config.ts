@@ -317,7 +317,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     worker: {
       enabled: true,
       concurrency: int(env, 'OPENSCRIBE_WORKER_CONCURRENCY', 2, 1, 64),
-      leaseMs: int(env, 'OPENSCRIBE_JOB_LEASE_MS', 5 * 60_000, 100),
+      // Renewed every third while the job runs: short, so a crashed worker's job comes back within seconds.
+      leaseMs: int(env, 'OPENSCRIBE_JOB_LEASE_MS', 30_000, 100),
       maxAttempts: int(env, 'OPENSCRIBE_JOB_MAX_ATTEMPTS', 5, 1, 100),
       pollMs: int(env, 'OPENSCRIBE_JOB_POLL_MS', 1000, 10),
     },

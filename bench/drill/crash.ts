@@ -81,6 +81,7 @@ export async function crash(opts: DrillOptions): Promise<ScenarioResult> {
     // Final restart: every session must get to a terminal state.
     server = await startServer({ dataDir, env });
     let stuck = 0;
+    const stuckStates: Record<string, number> = {};
     const terminal = new Map<string, string>();
     for (const s of sessions) {
       if (!s.endAnswered) {
@@ -91,8 +92,13 @@ export async function crash(opts: DrillOptions): Promise<ScenarioResult> {
     }
     for (const s of sessions) {
       const status = await waitTerminal(server.url, key, s.id, 120_000);
-      if (status === null) stuck++;
-      else terminal.set(s.id, status);
+      if (status === null) {
+        stuck++;
+        // Where it hangs, for the record: the status it is stuck in.
+        const v = await api(server.url, 'GET', `/voice/v1/sessions/${s.id}`, { key });
+        const state = `${v.status} ${v.body?.status ?? ''}`.trim();
+        stuckStates[state] = (stuckStates[state] ?? 0) + 1;
+      } else terminal.set(s.id, status);
     }
 
     // Every chunk answered 200 is on disk, byte for byte.
@@ -159,6 +165,7 @@ export async function crash(opts: DrillOptions): Promise<ScenarioResult> {
         in_flight_at_kills: inFlightAtKill,
         sessions_ended_before_a_kill: sessions.filter((s) => s.endAnswered).length,
         terminal_statuses: statusCounts,
+        stuck_states: stuckStates,
         jobs_completed: completions.size,
         process_session_completions: processCompletions,
         duplicate_job_kinds: dupes.map((d) => d.kind),

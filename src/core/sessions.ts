@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { JobKeys } from './job-keys.js';
 import type { Config } from '../config.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -228,7 +229,7 @@ export class SessionService {
       const recorded = await tx.recordChunk(tenantId, sessionId, chunk, this.clock.now());
       if (recorded.accepted) {
         await this.queue.enqueue(
-          { kind: 'transcribe-chunk', payload: { tenantId, sessionId, blobKey }, dedupeKey: `transcribe-chunk:${blobKey}`, maxAttempts: 2 },
+          { kind: 'transcribe-chunk', payload: { tenantId, sessionId, blobKey }, dedupeKey: JobKeys.transcribeChunk(blobKey), maxAttempts: 2 },
           tx,
         );
       }
@@ -263,7 +264,7 @@ export class SessionService {
       await tx.setCommittedFiles(tenantId, sessionId, names);
       await this.events.emit(tx, tenantId, sessionId, 'session.ended', now);
       await this.queue.enqueue(
-        { kind: 'process-session', payload: { tenantId, sessionId }, dedupeKey: `process-session:${tenantId}:${sessionId}` },
+        { kind: 'process-session', payload: { tenantId, sessionId }, dedupeKey: JobKeys.processSession(tenantId, sessionId) },
         tx,
       );
       return names;

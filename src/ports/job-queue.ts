@@ -41,6 +41,12 @@ export interface JobQueue {
   fail(job: Job, error: string): Promise<'retry' | 'dead'>;
   /** Puts a job this worker holds back, due at `runAt`, without counting the attempt (it did not run). */
   release(job: Job, workerId: string, runAt: Date): Promise<void>;
+  /**
+   * Of these dedupe keys, those whose job some worker (in any process) is running
+   * now under a lease that has not run out: work another job should wait for
+   * rather than do twice.
+   */
+  running(dedupeKeys: readonly string[]): Promise<Set<string>>;
   /** Resolves when a job may be ready (enqueue of one of `kinds` in this process, or `ms` elapsed). */
   waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void>;
   stats(): Promise<QueueStats>;

@@ -7,10 +7,12 @@ import type { ChunkTranscript, FinishedStatus, ProcessingError, Session, Session
 import type { Clock } from '../ports/clock.js';
 import type { SessionEvents } from '../core/session-events.js';
 import type { Extractor, TranscriptLine } from '../ports/extractor.js';
-import type { Job } from '../ports/job-queue.js';
+import { JobKeys } from '../core/job-keys.js';
+import type { Job, JobQueue } from '../ports/job-queue.js';
 import type { SessionStore } from '../ports/session-store.js';
 import { PermanentTranscriberError, type TranscriptSegment } from '../ports/transcriber.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
+import type { JobReleased } from './worker.js';
 import { precedingSamples } from './transcribe-chunk.js';
 
 export interface ProcessSessionDeps {
@@ -21,8 +23,13 @@ export interface ProcessSessionDeps {
   chunks: ChunkTranscriber | undefined;
   extractor: Extractor;
   events: SessionEvents;
+  /** Asked which chunks another worker is recognising right now. */
+  jobs: Pick<JobQueue, 'running'>;
   log: Logger;
 }
+
+/** How long a session job steps aside while another worker finishes one of its chunks. */
+const CHUNK_WAIT_MS = 400;
 
 function mismatchError(session: Session, received: number): ProcessingError[] {
   if (session.audioFilesSent === null || session.audioFilesSent === received) return [];
@@ -61,9 +68,14 @@ interface Transcribed {
  * attempt a chunk the recogniser keeps failing on is skipped and reported
  * rather than failing the whole session.
  */
-async function transcribeCommitted(deps: ProcessSessionDeps & { chunks: ChunkTranscriber }, session: Session, chunks: StoredChunk[], lastAttempt: boolean): Promise<Transcribed> {
+async function transcribeCommitted(
+  deps: ProcessSessionDeps & { chunks: ChunkTranscriber },
+  session: Session,
+  chunks: StoredChunk[],
+  known: ReadonlyMap<string, ChunkTranscript>,
+  lastAttempt: boolean,
+): Promise<Transcribed> {
   const out: Transcribed = { segments: [], language: undefined, processed: 0, errors: [] };
-  const known = new Map((await deps.store.listChunkTranscripts(session.tenantId, session.id)).map((t) => [t.blobKey, t]));
   const done: Array<ChunkTranscript | undefined> = [];
   let offset = 0;
   for (const [i, chunk] of chunks.entries()) {
@@ -116,10 +128,10 @@ async function finishAndNotify(
  * requested template. Without a transcriber the only honest outcome is `failed`
  * with `processing_failed`: no transcript is ever invented.
  */
-export async function processSession(deps: ProcessSessionDeps, job: Job): Promise<void> {
+export async function processSession(deps: ProcessSessionDeps, job: Job): Promise<void | JobReleased> {
   const lastAttempt = job.attempts >= job.maxAttempts;
   try {
-    await buildResult(deps, job, lastAttempt);
+    return await buildResult(deps, job, lastAttempt);
   } catch (err) {
     if (!lastAttempt) throw err; // retried with backoff
     // The last attempt: say so in the session rather than leave it processing for ever.
@@ -139,7 +151,7 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
   }
 }
 
-async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: boolean): Promise<void> {
+async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: boolean): Promise<void | JobReleased> {
   const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || session.status !== 'processing') return; // already finished: the job is idempotent
@@ -166,10 +178,17 @@ async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: bool
   // Chunk rows are read only when there is audio to transcribe.
   const byName = new Map((await deps.store.listChunks(tenantId, sessionId)).map((c) => [c.name, c]));
   const chunks = files.map((f) => byName.get(f)).filter((c): c is StoredChunk => c !== undefined);
+  const known = new Map((await deps.store.listChunkTranscripts(tenantId, sessionId)).map((t) => [t.blobKey, t]));
+  // A chunk another worker is recognising now is waited for, not recognised twice
+  // (its worker sees this job running and leaves the later chunks to it).
+  const pending = chunks.filter((c) => !known.has(c.blobKey)).map((c) => JobKeys.transcribeChunk(c.blobKey));
+  if ((await deps.jobs.running(pending)).size > 0) {
+    return { releaseUntil: new Date(deps.clock.now().getTime() + CHUNK_WAIT_MS * (0.75 + Math.random() / 2)), rest: false };
+  }
 
   let transcribed: Transcribed;
   try {
-    transcribed = await transcribeCommitted({ ...deps, chunks: deps.chunks }, session, chunks, lastAttempt);
+    transcribed = await transcribeCommitted({ ...deps, chunks: deps.chunks }, session, chunks, known, lastAttempt);
   } catch (err) {
     if (err instanceof FfmpegMissingError) return fail('processing_failed', 'ffmpeg is not available to decode audio', 'extraction_failed');
     throw err; // recogniser failure: the job is retried with backoff, then dead-lettered

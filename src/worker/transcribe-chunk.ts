@@ -1,5 +1,6 @@
 import type { ChunkTranscript, StoredChunk } from '../core/session.js';
-import type { Job } from '../ports/job-queue.js';
+import { JobKeys } from '../core/job-keys.js';
+import type { Job, JobQueue } from '../ports/job-queue.js';
 import type { SessionStore } from '../ports/session-store.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
 
@@ -7,6 +8,7 @@ export interface TranscribeChunkDeps {
   store: SessionStore;
   /** Undefined when no speech recogniser is configured: there is nothing to do early. */
   chunks: ChunkTranscriber | undefined;
+  jobs: Pick<JobQueue, 'running'>;
 }
 
 /** Samples the earlier chunks decode to, all together, when every one of them is known. */
@@ -34,6 +36,9 @@ export async function transcribeChunk(deps: TranscribeChunkDeps, job: Job): Prom
   const { tenantId, sessionId, blobKey } = job.payload as { tenantId: string; sessionId: string; blobKey?: string };
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || !['created', 'recording', 'processing'].includes(session.status)) return;
+  // Ended, and the session's own job is at work: it recognises what is left, in order.
+  const sessionKey = JobKeys.processSession(tenantId, sessionId);
+  if (session.status === 'processing' && (await deps.jobs.running([sessionKey])).has(sessionKey)) return;
   const stored: StoredChunk[] = (await deps.store.listChunks(tenantId, sessionId)).sort((a, b) => a.seq - b.seq);
   const known = new Map((await deps.store.listChunkTranscripts(tenantId, sessionId)).map((t) => [t.blobKey, t]));
 

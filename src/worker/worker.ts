@@ -4,8 +4,17 @@ import type { Logger } from 'pino';
 import { randomAlphanumeric } from '../core/ids.js';
 import type { Job, JobKind, JobQueue } from '../ports/job-queue.js';
 
-/** A handler may give the job back unrun (`releaseUntil`), e.g. when its receiver is at its concurrency limit. */
-export type JobHandler = (job: Job) => Promise<void | { releaseUntil: Date }>;
+/**
+ * A handler may give the job back unrun (`releaseUntil`): its receiver is at its
+ * concurrency limit (the slot then rests, or it would take the same receiver's next
+ * job back at once), or it waits for another job to finish (`rest: false`: the slot
+ * goes straight on to other work).
+ */
+export type JobHandler = (job: Job) => Promise<void | JobReleased>;
+export interface JobReleased {
+  releaseUntil: Date;
+  rest?: boolean;
+}
 
 /** Runs queued jobs with a fixed number of slots; stops by finishing what it holds. */
 export class Worker {
@@ -67,8 +76,7 @@ export class Worker {
         if (!this.held.has(job)) continue;
         if (outcome) {
           await this.queue.release(job, this.id, outcome.releaseUntil);
-          // This slot rests until then: claiming straight away would take the same kind of job back at once.
-          releasedUntil = outcome.releaseUntil.getTime();
+          if (outcome.rest !== false) releasedUntil = outcome.releaseUntil.getTime();
         } else {
           await this.queue.complete(job);
           // Ids and kinds only: operators (and the cluster test) count completions from these lines.

@@ -25,8 +25,6 @@ interface QueueFixture {
   wakesOtherInstances: boolean;
   /** Whether a dedupe key can be used again once its job has finished. */
   dedupeOnlyWhileLive: boolean;
-  /** Whether a complete() from a worker whose lease was taken over is ignored. */
-  completeIsOwnerChecked: boolean;
   /** A queue on the same database that reads the real clock. */
   withSystemClock(): JobQueue;
   /** Empties the queue between tests. */
@@ -46,7 +44,6 @@ async function sqliteFixture(): Promise<QueueFixture> {
     other: new SqliteJobQueue(db, clock, DEFAULTS),
     wakesOtherInstances: false,
     dedupeOnlyWhileLive: false,
-    completeIsOwnerChecked: false,
     withSystemClock: () => new SqliteJobQueue(db, systemClock, DEFAULTS),
     reset: async () => void (await db.deleteFrom('jobs').execute()),
     close,
@@ -68,7 +65,6 @@ async function pgBossFixture(): Promise<QueueFixture> {
     other,
     wakesOtherInstances: true,
     dedupeOnlyWhileLive: true,
-    completeIsOwnerChecked: true,
     // Only the SQL reads the clock, so this instance needs no start() of its own.
     withSystemClock: () => new PgBossJobQueue(db, pgdb.url, systemClock, DEFAULTS),
     reset: async () => void (await sql`DELETE FROM pgboss.job`.execute(db)),
@@ -215,10 +211,11 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       assert.equal(again?.id, first.id);
       assert.equal(again?.attempts, 2);
       assert.equal(await queue.extendLease(first, 'w1', 5000), false, 'the first worker lost it');
-      // The late first worker finishing: pg-boss ignores it (owner-checked by attempt);
-      // SQLite takes it as done (idempotent handlers). Either way the job never runs again.
+      // The late first worker finishing or failing is ignored: only the current run may.
       await queue.complete(first);
-      if (f.completeIsOwnerChecked) assert.equal((await queue.stats()).running, 1);
+      assert.equal((await queue.stats()).running, 1);
+      await queue.fail(first, 'late failure');
+      assert.equal((await queue.stats()).running, 1);
       await queue.complete(again!);
       assert.deepEqual(await queue.stats(), { queued: 0, running: 0, dead: 0 });
       clock.advance(60_000);
@@ -245,6 +242,25 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       clock.advance(2001);
       assert.equal(await queue.claim('w2', 1000), undefined);
       assert.equal((await queue.stats()).dead, 1);
+    });
+
+    test('running names the dedupe keys of jobs held under a live lease, in any instance', async () => {
+      const { queue, other, clock } = f;
+      await queue.enqueue(job(1, { dedupeKey: 'k1' }));
+      await queue.enqueue(job(2, { dedupeKey: 'k2' }));
+      await queue.enqueue(job(3));
+      assert.deepEqual(await other.running(['k1', 'k2', 'k3']), new Set(), 'queued is not running');
+      const held = await other.claim('w1', 5000);
+      assert.equal(held?.payload.n, 1);
+      assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1']));
+      assert.deepEqual(await queue.running([]), new Set());
+      const second = await queue.claim('w2', 60_000);
+      assert.equal(second?.payload.n, 2);
+      assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1', 'k2']));
+      await queue.complete(second!);
+      assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1']), 'completed is not running');
+      clock.advance(5001);
+      assert.deepEqual(await queue.running(['k1']), new Set(), 'a lease that ran out is a dead worker, not a running job');
     });
 
     test('extendLease keeps a long job held', async () => {

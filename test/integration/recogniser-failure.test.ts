@@ -49,10 +49,10 @@ function crashing(target: number, times: number): Transcriber & { crashes: numbe
 async function run(transcriber: Transcriber) {
   const { db, store, blobs, queue, events, sessions, tenantId, log } = await openStack('recogniser-failure', { clock: systemClock, maxAttempts: 2, backoffMs: 10 });
   const chunks = new ChunkTranscriber({ store, blobs, clock: systemClock, transcriber, log, maxChunkDurationSeconds: 20 });
-  const pipeline = { store, clock: systemClock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, log };
+  const pipeline = { store, clock: systemClock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log };
   const worker = new Worker(
     queue,
-    { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks }, job), 'process-session': (job) => processSession(pipeline, job) },
+    { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks, jobs: queue }, job), 'process-session': (job) => processSession(pipeline, job) },
     { concurrency: 1, leaseMs: 60_000, pollMs: 20 },
     log,
   );

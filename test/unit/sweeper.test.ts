@@ -37,7 +37,7 @@ test('audio of finished sessions is purged after the retention period', async ()
   // the chunk's transcription job comes first; without a recogniser it has nothing to do
   let job = await queue.claim('w', 1000);
   while (job && job.kind !== 'process-session') job = await queue.claim('w', 1000);
-  await processSession({ store, clock, templates: new TemplateRegistry(), chunks: undefined, extractor: new RulesExtractor(), events, log }, job!);
+  await processSession({ store, clock, templates: new TemplateRegistry(), chunks: undefined, extractor: new RulesExtractor(), events, jobs: queue, log }, job!);
   assert.equal((await blobs.list(`${tenantId}/${s.id}`)).length, 1);
   clock.t += 86_400_000 - 1;
   assert.equal(await purgeOldAudio(deps), 0);

@@ -176,7 +176,19 @@ export class PgBossJobQueue implements JobQueue {
       UPDATE pgboss.job SET state = 'created', start_after = ${runAt}, started_on = NULL,
         retry_count = retry_count - 1, output = NULL
       WHERE name = ${job.kind} AND id = ${job.id}::uuid AND state = 'active' AND output->>'worker' = ${workerId}`.execute(this.db);
-    if (runAt.getTime() <= this.clock.now().getTime()) await sql`SELECT pg_notify(${PgJobNotifier.channel}, ${job.kind})`.execute(this.db);
+    const delay = runAt.getTime() - this.clock.now().getTime();
+    if (delay <= 0) await sql`SELECT pg_notify(${PgJobNotifier.channel}, ${job.kind})`.execute(this.db);
+    // Due later: an idle claimant here takes it then, rather than at its next poll.
+    else setTimeout(() => this.notifier.wakeOne(job.kind), delay).unref();
+  }
+
+  async running(dedupeKeys: readonly string[]): Promise<Set<string>> {
+    if (!dedupeKeys.length) return new Set();
+    const r = await sql<{ key: string }>`
+      SELECT singleton_key AS key FROM pgboss.job
+      WHERE name = ANY(${[...KINDS]}::text[]) AND singleton_key = ANY(${[...dedupeKeys]}::text[])
+        AND state = 'active' AND started_on + expire_in > ${this.clock.now()}`.execute(this.db);
+    return new Set(r.rows.map((x) => x.key));
   }
 
   waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {

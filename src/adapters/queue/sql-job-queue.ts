@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import { newJobId } from '../../core/ids.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
@@ -12,6 +12,13 @@ export interface BackoffPolicy {
 }
 
 const LEASE_CHECK_MS = 1000;
+
+/**
+ * Only the current run of a job may finish it: a worker whose lease ran out and was
+ * taken over holds an older attempt number, and its late complete/fail is ignored.
+ */
+const heldAs = (job: Job) => (q: UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateResult>) =>
+  q.where('id', '=', job.id).where('status', '=', 'running').where('attempts', '=', job.attempts);
 
 const toJob = (r: Selectable<JobsTable>): Job => ({
   id: r.id,
@@ -85,7 +92,7 @@ export class SqliteJobQueue implements JobQueue {
       if (!job) return undefined;
       // A job whose worker died on its last attempt is dead-lettered, not run again.
       if (job.attempts > job.maxAttempts) {
-        await this.markDead(job.id, 'lease expired on the last attempt');
+        await this.markDead(job, 'lease expired on the last attempt');
         continue;
       }
       return job;
@@ -150,13 +157,25 @@ export class SqliteJobQueue implements JobQueue {
     await this.db
       .updateTable('jobs')
       .set({ status: 'done', locked_until: null, updated_at: this.clock.now().toISOString() })
-      .where('id', '=', job.id)
+      .$call(heldAs(job))
       .execute();
+  }
+
+  async running(dedupeKeys: readonly string[]): Promise<Set<string>> {
+    if (!dedupeKeys.length) return new Set();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select('dedupe_key')
+      .where('dedupe_key', 'in', [...dedupeKeys])
+      .where('status', '=', 'running')
+      .where('locked_until', '>', this.clock.now().toISOString())
+      .execute();
+    return new Set(rows.map((r) => r.dedupe_key!));
   }
 
   async fail(job: Job, error: string): Promise<'retry' | 'dead'> {
     if (job.attempts >= job.maxAttempts) {
-      await this.markDead(job.id, error);
+      await this.markDead(job, error);
       return 'dead';
     }
     const { baseMs, maxMs } = this.defaults.backoff;
@@ -172,16 +191,16 @@ export class SqliteJobQueue implements JobQueue {
         last_error: error.slice(0, 2000),
         updated_at: now.toISOString(),
       })
-      .where('id', '=', job.id)
+      .$call(heldAs(job))
       .execute();
     return 'retry';
   }
 
-  private async markDead(id: string, error: string): Promise<void> {
+  private async markDead(job: Job, error: string): Promise<void> {
     await this.db
       .updateTable('jobs')
       .set({ status: 'dead', locked_until: null, last_error: error.slice(0, 2000), updated_at: this.clock.now().toISOString() })
-      .where('id', '=', id)
+      .$call(heldAs(job))
       .execute();
   }
 
@@ -204,6 +223,9 @@ export class SqliteJobQueue implements JobQueue {
       .where('status', '=', 'running')
       .where('locked_by', '=', workerId)
       .execute();
+    // An idle claimant takes it when it is due, rather than at its next poll.
+    const delay = runAt.getTime() - this.clock.now().getTime();
+    setTimeout(() => this.wakeOne(job.kind), Math.max(0, delay)).unref();
   }
 
   async stats(): Promise<QueueStats> {
