@@ -30,6 +30,7 @@ const SCALE_OUT_SUITES = [
   'test/integration/security.test.ts',
   'test/integration/client.test.ts',
   'test/integration/stream.test.ts',
+  'test/integration/stream-fuzz.test.ts',
 ];
 
 const files = [];

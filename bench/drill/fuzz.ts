@@ -3,7 +3,8 @@
  * never throws and every template it fills validates against the template's JSON schema
  * (ajv); (2) the HTTP API — random JSON bodies, headers, file names and chunk bytes from
  * test/helpers/arbitraries.ts against a real server; no answer may be a 5xx;
- * (3) the integration fuzz suite (test/integration/fuzz.test.ts) at the drill's scale.
+ * (3) the integration fuzz suite (test/integration/fuzz.test.ts) at the drill's scale;
+ * (4) random WebSocket frames on the stream endpoint (test/integration/stream-fuzz.test.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
@@ -111,6 +112,18 @@ function fuzzSuite(runs: number): { cases: number; passed: boolean; failure: str
   return { cases: runs + raw + burst, passed: r.status === 0, failure: r.status === 0 ? '' : out.slice(Math.max(0, out.indexOf('not ok')), Math.max(0, out.indexOf('not ok')) + 3000) };
 }
 
+/** Random WebSocket frames on the stream endpoint (test/integration/stream-fuzz.test.ts) at the given scale. */
+function fuzzStream(runs: number): { cases: number; passed: boolean; failure: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/integration/stream-fuzz.test.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...EMBEDDED, STREAM_FUZZ_RUNS: String(runs) },
+    encoding: 'utf8',
+    timeout: 30 * 60_000,
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  return { cases: runs, passed: r.status === 0, failure: r.status === 0 ? '' : out.slice(Math.max(0, out.indexOf('not ok')), Math.max(0, out.indexOf('not ok')) + 3000) };
+}
+
 export async function fuzz(opts: DrillOptions): Promise<ScenarioResult> {
   const total = Number(process.env.DRILL_FUZZ_CASES ?? (opts.short ? 1000 : 10_000));
   const t0 = Date.now();
@@ -120,17 +133,20 @@ export async function fuzz(opts: DrillOptions): Promise<ScenarioResult> {
   const t2 = Date.now();
   const suite = fuzzSuite(Math.round(total / 2));
   const t3 = Date.now();
+  const stream = fuzzStream(Math.round(total / 4));
+  const t4 = Date.now();
   return {
     totals: {
-      fuzz_cases: extractor.cases + http.cases + suite.cases,
-      // Any failed property of the suite is counted as one server error found.
-      fuzz_5xx: http.fiveXx + (suite.passed ? 0 : 1),
+      fuzz_cases: extractor.cases + http.cases + suite.cases + stream.cases,
+      // Any failed property of a suite is counted as one server error found.
+      fuzz_5xx: http.fiveXx + (suite.passed ? 0 : 1) + (stream.passed ? 0 : 1),
     },
-    params: { extractor_cases: extractor.cases, http_cases: http.cases, suite_cases: suite.cases },
+    params: { extractor_cases: extractor.cases, http_cases: http.cases, suite_cases: suite.cases, stream_frame_cases: stream.cases },
     figures: {
       extractor: { ...extractor, seconds: Math.round((t1 - t0) / 1000) },
       http: { ...http, seconds: Math.round((t2 - t1) / 1000) },
       suite: { ...suite, seconds: Math.round((t3 - t2) / 1000) },
+      stream: { ...stream, seconds: Math.round((t4 - t3) / 1000) },
       extractor_defects: extractor.throws + extractor.invalid,
     },
   };

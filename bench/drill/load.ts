@@ -53,7 +53,9 @@ export async function load(opts: DrillOptions): Promise<ScenarioResult> {
         const status = await waitTerminal(server.url, key, id, drainMs, 2000);
         // Why a session did not complete: its error code and per-file processing errors.
         const view = status && status !== 'completed' ? await api(server.url, 'GET', `/voice/v1/sessions/${id}`, { key }) : undefined;
-        for (const code of [view?.body?.error?.code, ...((view?.body?.processing_errors ?? []) as Array<{ code?: string }>).map((e) => e.code)]) {
+        const templateErrors = ((view?.body?.templates ?? []) as Array<{ error?: { code?: string } }>).map((t) => t.error?.code && `template ${t.error.code}`);
+        const fileErrors = ((view?.body?.processing_errors ?? []) as Array<{ type?: string }>).map((e) => e.type);
+        for (const code of [view?.body?.error?.code, ...fileErrors, ...templateErrors]) {
           if (code) reasons[code] = (reasons[code] ?? 0) + 1;
         }
         if (status === null) stuck++;
