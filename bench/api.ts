@@ -12,6 +12,8 @@
  * Flags: --quick (shorter runs), --keep-data (leave the temp data dir), --only=disk,upload,get,end
  *        --server-env=K=V[,K=V…] (extra environment for the server, e.g. UV_THREADPOOL_SIZE=16)
  *        --data-root=DIR (where the temp data dir goes; default the OS temp dir, e.g. /dev/shm to take the disk away)
+ *        --api-only (serve --no-worker: the API node of a split deployment, no recognition on its
+ *        cores; results to bench/results/api-no-worker.json)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,9 +28,9 @@ import { createSessions, SessionIds, uploadChunks, waitForQueueDrain, wavBody } 
 import { caseTable, targetTable, type Target } from './lib/report.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const RESULTS = path.join(HERE, 'results', 'api.json');
-
 const argv = process.argv.slice(2);
+const API_ONLY = argv.includes('--api-only');
+const RESULTS = path.join(HERE, 'results', API_ONLY ? 'api-no-worker.json' : 'api.json');
 const QUICK = argv.includes('--quick');
 const KEEP_DATA = argv.includes('--keep-data');
 const DATA_ROOT = argv.find((a) => a.startsWith('--data-root='))?.slice(12);
@@ -139,7 +141,7 @@ async function main(): Promise<void> {
   dataDir = DATA_ROOT ? fs.mkdtempSync(path.join(DATA_ROOT, 'openscribe-bench-')) : tempDataDir('openscribe-bench');
   const key = createKey(dataDir, 'bench');
   const serverEnv = { OPENSCRIBE_RATE_LIMIT_PER_MINUTE: '100000000', LOG_LEVEL: 'warn', ...SERVER_ENV };
-  server = await startServer({ dataDir, env: serverEnv });
+  server = await startServer({ dataDir, env: serverEnv, ...(API_ONLY ? { args: ['--no-worker'] } : {}) });
   const url = server.url;
   const pid = server.child.pid;
   log(`server ${url} (pid ${pid}), data dir ${dataDir}`);
@@ -341,7 +343,7 @@ async function main(): Promise<void> {
     benchmark: 'api',
     machine: info,
     server: { url: '127.0.0.1 (ephemeral port)', env: serverEnv },
-    options: { quick: QUICK, only: [...ONLY], data_root: DATA_ROOT ?? os.tmpdir() },
+    options: { quick: QUICK, only: [...ONLY], data_root: DATA_ROOT ?? os.tmpdir(), api_only: API_ONLY },
     dsync_limit: dd
       ? {
           writes_per_sec: dsyncLimit,

@@ -64,7 +64,10 @@ async function firstBytes(s: ReopenableSource, n = 12): Promise<Uint8Array> {
  * frames that decode alone) rather than a headerless continuation slice.
  */
 export async function looksStandalone(source: ReopenableSource): Promise<boolean> {
-  const head = await firstBytes(source);
+  return standsAlone(await firstBytes(source));
+}
+
+function standsAlone(head: Uint8Array): boolean {
   if (headerOf(head) !== undefined) return true;
   const id3 = head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33;
   const mp3Sync = head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0;
@@ -88,7 +91,9 @@ export async function decodeChunk(
   if (predecessors.length > 0) {
     const [firstHead, ownHead] = await Promise.all([firstBytes(predecessors[0]!), firstBytes(current)]);
     const streamKind = headerOf(firstHead);
-    continuation = streamKind !== undefined && streamKind !== 'wav' && headerOf(ownHead) !== streamKind;
+    // A file of another kind (a WAV after a WebM, an Ogg after an MP3) is a file of its own;
+    // a slice that starts like its stream's own pages (Ogg) is tried alone first.
+    continuation = streamKind !== undefined && streamKind !== 'wav' && !standsAlone(ownHead);
   }
   if (!continuation) {
     try {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,6 +76,24 @@ test('self-contained chunks (one WAV each) decode alone', async () => {
   const d = await decodeChunk(b, [a], { format: 'wav' });
   assert.equal(d.joined, false);
   assert.equal(d.pcm.length, 8000);
+});
+
+test('whole files in different containers in one session each decode alone (WebM after Ogg, M4A after WebM)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mixed-chunks-'));
+  try {
+    const ogg = path.join(dir, 'a.ogg');
+    const made = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-y', '-t', '5', '-i', path.join(AUDIO, 'consult-hypertension.wav'), '-c:a', 'libopus', ogg]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const afterOgg = await decodeChunk(webm, [{ path: ogg }]);
+    assert.equal(afterOgg.joined, false);
+    assert.ok(Math.abs(afterOgg.durationSec - (await decodeToPcm(webm)).durationSec) < 0.1, `webm after ogg: ${afterOgg.durationSec} s`);
+    const m4a = fs.readFileSync(path.join(AUDIO, 'dictation-fever.m4a'));
+    const afterWebm = await decodeChunk(m4a, [webm, { path: ogg }]);
+    assert.equal(afterWebm.joined, false);
+    assert.ok(afterWebm.durationSec > 40, `m4a after webm: ${afterWebm.durationSec} s`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a corrupt chunk is a typed error, not a crash', async () => {
