@@ -29,8 +29,9 @@ const out = path.join(ROOT, 'bench/results/drills.json');
 const workDir = path.join(os.tmpdir(), 'openscribe-drill');
 fs.mkdirSync(workDir, { recursive: true });
 
-const totals = zeroTotals();
-const scenarios: Record<string, unknown> = {};
+// With --only, the other scenarios' last results are kept and the totals summed over all of them.
+const previous = onlyArg && fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as { scenarios?: Record<string, { totals?: Partial<Totals> }> }) : undefined;
+const scenarios: Record<string, { totals?: Partial<Totals> } & Record<string, unknown>> = { ...previous?.scenarios };
 const started = new Date();
 let failed = false;
 for (const name of only) {
@@ -38,19 +39,20 @@ for (const name of only) {
   process.stderr.write(`drill ${name}${short ? ' (short)' : ''}…\n`);
   try {
     const r = await SCENARIOS[name]!({ short, workDir });
-    for (const [k, v] of Object.entries(r.totals)) totals[k as keyof Totals] += v ?? 0;
-    scenarios[name] = { seconds: Math.round((Date.now() - t0) / 1000), totals: r.totals, params: r.params, figures: r.figures };
+    scenarios[name] = { mode: short ? 'short' : 'full', finished_at: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 1000), totals: r.totals, params: r.params, figures: r.figures };
     process.stderr.write(`drill ${name}: ${JSON.stringify(r.totals)} (${Math.round((Date.now() - t0) / 1000)} s)\n`);
     fs.writeFileSync(path.join(workDir, `${name}.json`), JSON.stringify(scenarios[name], null, 2));
   } catch (err) {
     failed = true;
-    scenarios[name] = { seconds: Math.round((Date.now() - t0) / 1000), error: err instanceof Error ? err.message.slice(0, 2000) : String(err) };
+    scenarios[name] = { mode: short ? 'short' : 'full', seconds: Math.round((Date.now() - t0) / 1000), error: err instanceof Error ? err.message.slice(0, 2000) : String(err) };
     process.stderr.write(`drill ${name} FAILED: ${String(err)}\n`);
   }
 }
+const totals = zeroTotals();
+for (const sc of Object.values(scenarios)) for (const [k, v] of Object.entries(sc.totals ?? {})) totals[k as keyof Totals] += v ?? 0;
 const result = {
   ...totals,
-  mode: short ? 'short' : 'full',
+  mode: [...new Set(Object.values(scenarios).map((sc) => String(sc.mode ?? 'short')))].sort().join('+'),
   started_at: started.toISOString(),
   finished_at: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version },

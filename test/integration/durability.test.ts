@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { api, createKey, startServer, tempDataDir, waitForFinished } from '../helpers/server.js';
+import { api, createKey, SHARED, startServer, tempDataDir, waitForFinished } from '../helpers/server.js';
 
 const wav = (n: number) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), randomBytes(n)]);
 
@@ -79,6 +79,36 @@ test('every job queued before a crash runs after restart', async () => {
       assert.equal(r.body.status, 'failed');
       assert.equal(r.body.error.code, 'audio_too_short');
     }
+  } finally {
+    await s2.stop();
+  }
+});
+
+test('a job running when the process is killed is taken up again after restart within its short lease, not minutes later', { timeout: 10 * 60_000 }, async () => {
+  const dataDir = tempDataDir('running-job');
+  const key = createKey(dataDir, 'running-job');
+  const env = { OPENSCRIBE_TRANSCRIBER: 'pocketsphinx' };
+  const s1 = await startServer({ dataDir, env });
+  const c = await api(s1.url, 'POST', '/voice/v1/sessions', { key, json: { upload_type: 'single', communication_protocol: 'http', templates: ['soap'] } });
+  const id = c.body.session_id as string;
+  const speech = fs.readFileSync(path.join(SHARED, 'data/audio/consult-hypertension.wav'));
+  assert.equal((await api(s1.url, 'POST', `/voice/v1/sessions/${id}/audio/consult.wav`, { key, body: speech, headers: { 'content-type': 'audio/wav' } })).status, 200);
+  assert.equal((await api(s1.url, 'POST', `/voice/v1/sessions/${id}/end`, { key, json: { audio_files_sent: 1 } })).status, 202);
+  // Killed while its job holds a lease (a minute of speech takes seconds to recognise).
+  const running = async () => /openscribe_jobs\{state="running"\} [1-9]/.test(await fetch(`${s1.url}/metrics`).then((r) => r.text()));
+  const deadline = Date.now() + 60_000;
+  while (!(await running())) {
+    assert.ok(Date.now() < deadline, 'the job never ran');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await s1.kill();
+  const s2 = await startServer({ dataDir, env });
+  try {
+    // The default lease is 30 s: the job comes back then and runs again (a 5-minute lease
+    // left sessions processing past the crash drill's wait).
+    const r = await waitForFinished(s2.url, key, id, { ms: 150_000 });
+    assert.equal(r.body.status, 'completed', r.text);
+    assert.match(r.body.transcript, /\w+ \w+ \w+/);
   } finally {
     await s2.stop();
   }
