@@ -87,6 +87,8 @@ export interface WebhookConfig {
   /** Delay after the first failure; ×4 per attempt up to `backoffMaxMs`, ±20 % jitter. */
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** Finished deliveries (and their events and attempt logs) are deleted after this many days. */
+  retentionDays: number;
   /** Delivery slots of a worker process, and at most this many at once to one webhook. */
   concurrency: number;
   perEndpointConcurrency: number;
@@ -337,6 +339,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       maxAttempts: int(env, 'OPENSCRIBE_WEBHOOK_MAX_ATTEMPTS', 8, 1, 50),
       backoffBaseMs: int(env, 'OPENSCRIBE_WEBHOOK_BACKOFF_MS', 60_000, 1),
       backoffMaxMs: int(env, 'OPENSCRIBE_WEBHOOK_BACKOFF_MAX_MS', 8 * 3_600_000, 1),
+      retentionDays: int(env, 'OPENSCRIBE_WEBHOOK_RETENTION_DAYS', 30, 1, 100 * 365),
       concurrency: int(env, 'OPENSCRIBE_WEBHOOK_CONCURRENCY', 16, 1, 256),
       perEndpointConcurrency: int(env, 'OPENSCRIBE_WEBHOOK_ENDPOINT_CONCURRENCY', 4, 1, 256),
     },

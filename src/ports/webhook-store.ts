@@ -29,4 +29,10 @@ export interface WebhookStore {
   getDelivery(tenantId: string, webhookId: string, deliveryId: string): Promise<WebhookDelivery | undefined>;
   /** A finished delivery (succeeded or dead) back to pending, for a redelivery; false if it is not finished. */
   reopenDelivery(tx: SessionTx, tenantId: string, deliveryId: string, now: Date): Promise<boolean>;
+  /**
+   * Deletes up to `limit` deliveries that finished (succeeded, dead, cancelled) before
+   * `before`, with their attempts, then the events older than that left with no
+   * delivery; returns the deliveries deleted. Pending deliveries are never touched.
+   */
+  pruneFinished(before: Date, limit: number): Promise<number>;
 }

@@ -5,6 +5,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { SessionStore } from '../ports/session-store.js';
+import type { WebhookStore } from '../ports/webhook-store.js';
 
 export interface SweeperDeps {
   store: SessionStore;
@@ -17,6 +18,9 @@ export interface SweeperDeps {
   /** Pruned to `auditRetentionDays` (default 365) when given. */
   audit?: AuditLog;
   auditRetentionDays?: number;
+  /** Finished deliveries pruned after `webhookRetentionDays` (default 30) when given. */
+  webhooks?: WebhookStore;
+  webhookRetentionDays?: number;
 }
 
 /** Marks open sessions past their deadline `expired`. Safe to run on many nodes at once. */
@@ -57,6 +61,20 @@ export async function pruneAuditLog(deps: SweeperDeps): Promise<number> {
   return pruned;
 }
 
+/** Deletes finished webhook deliveries, their attempts and events older than the webhook retention period. */
+export async function pruneWebhookLog(deps: SweeperDeps, batch = 1000): Promise<number> {
+  if (!deps.webhooks) return 0;
+  const before = new Date(deps.clock.now().getTime() - (deps.webhookRetentionDays ?? 30) * 86_400_000);
+  let pruned = 0;
+  for (;;) {
+    const n = await deps.webhooks.pruneFinished(before, batch);
+    pruned += n;
+    if (n < batch) break;
+  }
+  if (pruned > 0) deps.log.info({ pruned }, 'webhook deliveries pruned');
+  return pruned;
+}
+
 const DONE_JOB_RETENTION_MS = 7 * 86_400_000;
 
 /** Runs the sweeps every `intervalMs` until stopped. */
@@ -72,6 +90,7 @@ export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): P
       await purgeOldAudio(deps);
       await deps.queue.prune(new Date(deps.clock.now().getTime() - DONE_JOB_RETENTION_MS));
       await pruneAuditLog(deps);
+      await pruneWebhookLog(deps);
     })()
       .catch((err) => deps.log.error({ err }, 'sweep failed'))
       .finally(() => (busy = false));

@@ -181,6 +181,30 @@ export function webhookStoreContract(backend: Backend): void {
       assert.deepEqual(d.nextAttemptAt, at(150));
       assert.equal(await reopen(at(151)), false);
     });
+
+    // Last: it deletes by age across tenants.
+    test('pruning drops finished deliveries older than the cut-off, their attempts and their events; pending ones stay', async () => {
+      const t = await tenant();
+      const w = await webhook(t, ['session.completed', 'session.failed', 'session.started']);
+      const [done] = await emit(event(t, 'session.completed', 20));
+      const [dead] = await emit(event(t, 'session.failed', 21));
+      const [pending] = await emit(event(t, 'session.started', 22));
+      await store.transaction((tx) => hooks.recordAttempt(tx, done!, attempt(1, { outcome: 'delivered', statusCode: 200, error: null, at: at(200) }), 'succeeded', null));
+      await store.transaction((tx) => hooks.recordAttempt(tx, dead!, attempt(1, { outcome: 'rejected', statusCode: 410, at: at(400) }), 'dead', null));
+      await store.transaction((tx) => hooks.recordAttempt(tx, pending!, attempt(1, { at: at(200) }), 'pending', at(1000)));
+      // Finished at 200 and 400: a cut-off at 300 takes the first only.
+      assert.ok((await hooks.pruneFinished(at(300), 1000)) >= 1);
+      assert.equal(await hooks.getDelivery(t, w.id, done!), undefined);
+      assert.equal((await hooks.getDelivery(t, w.id, dead!))?.status, 'dead');
+      const stillPending = await hooks.getDelivery(t, w.id, pending!);
+      assert.equal(stillPending?.status, 'pending');
+      assert.equal(stillPending?.attemptLog.length, 1, 'a pending delivery keeps its attempt log');
+      assert.equal(await hooks.findDeliveryToSend(done!), undefined);
+      assert.ok(await hooks.findDeliveryToSend(pending!), 'its event is kept');
+      await hooks.pruneFinished(at(500), 1000);
+      assert.equal(await hooks.getDelivery(t, w.id, dead!), undefined);
+      assert.deepEqual((await hooks.listDeliveries(t, w.id, 10)).map((d) => d.id), [pending]);
+    });
   });
 }
 

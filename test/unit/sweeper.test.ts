@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { processSession } from '../../src/worker/process-session.js';
-import { expireDueSessions, purgeOldAudio } from '../../src/worker/sweeper.js';
+import { expireDueSessions, pruneWebhookLog, purgeOldAudio } from '../../src/worker/sweeper.js';
 import { openStack, wavLike } from '../helpers/stack.js';
 
 async function setup() {
@@ -46,5 +46,26 @@ test('audio of finished sessions is purged after the retention period', async ()
   assert.deepEqual(await blobs.list(`${tenantId}/${s.id}`), []);
   assert.ok((await store.getSession(tenantId, s.id))?.audioPurgedAt);
   assert.equal(await purgeOldAudio(deps), 0);
+  await db.destroy();
+});
+
+test('finished webhook deliveries, their attempts and events are pruned after the webhook retention period; pending ones stay', async () => {
+  const { sessions, tenantId, clock, deps, webhooks, store, db } = await setup();
+  const day = 86_400_000;
+  await webhooks.insertWebhook({ tenantId, id: 'wh_sweep', url: 'https://emr.example/hook', events: ['session.started'], secret: 'whsec_x', createdAt: clock.now(), deletedAt: null });
+  await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http' });
+  await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http' });
+  const [done, waiting] = await webhooks.listDeliveries(tenantId, 'wh_sweep', 10);
+  assert.ok(done && waiting);
+  const attempt = { attempt: 1, at: clock.now(), outcome: 'delivered' as const, statusCode: 200, latencyMs: 5, error: null };
+  await store.transaction((tx) => webhooks.recordAttempt(tx, done.id, attempt, 'succeeded', null));
+  const prune = () => pruneWebhookLog({ ...deps, webhooks, webhookRetentionDays: 30 });
+  clock.t += 30 * day - 1;
+  assert.equal(await prune(), 0, 'within the retention period');
+  clock.t += 2;
+  assert.equal(await prune(), 1);
+  assert.deepEqual((await webhooks.listDeliveries(tenantId, 'wh_sweep', 10)).map((d) => d.id), [waiting.id]);
+  assert.equal(await webhooks.findDeliveryToSend(done.id), undefined);
+  assert.ok(await webhooks.findDeliveryToSend(waiting.id), 'a pending delivery keeps its event');
   await db.destroy();
 });

@@ -206,6 +206,30 @@ export class SqlWebhookStore implements WebhookStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async pruneFinished(before: Date, limit: number): Promise<number> {
+    return this.db.transaction().execute(async (t) => {
+      const ids = (
+        await t
+          .selectFrom('webhook_deliveries')
+          .select('id')
+          .where('status', 'in', ['succeeded', 'dead', 'cancelled'])
+          .where('updated_at', '<', iso(before))
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id);
+      if (ids.length > 0) {
+        await t.deleteFrom('webhook_attempts').where('delivery_id', 'in', ids).execute();
+        await t.deleteFrom('webhook_deliveries').where('id', 'in', ids).execute();
+      }
+      await t
+        .deleteFrom('webhook_events')
+        .where('created_at', '<', iso(before))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries').select('id').whereRef('webhook_deliveries.event_id', '=', 'webhook_events.id'))))
+        .execute();
+      return ids.length;
+    });
+  }
+
   /** Deliveries joined to their event, with their attempt log (left empty with `attemptLog: false`). */
   private async deliveries(
     filter: (q: ReturnType<SqlWebhookStore['deliveryQuery']>) => ReturnType<SqlWebhookStore['deliveryQuery']>,
