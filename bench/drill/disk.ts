@@ -3,30 +3,18 @@
  * nothing half-written listed or left in the blob dir, SQLite writes on a full disk
  * refused cleanly, and uploads accepted again after space is freed, without a restart.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fill, mountTmpfs, unmount } from '../../test/helpers/tmpfs.js';
 import { api, createKey, EMBEDDED, filesUnder, startServer, tempDataDir, type DrillOptions, type ScenarioResult } from './lib.js';
 
 const wav = (n: number) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), randomBytes(n)]);
 
-function fill(file: string, max = 64 * 1024 * 1024): void {
-  const fd = fs.openSync(file, 'a');
-  const block = Buffer.alloc(64 * 1024);
-  try {
-    for (let n = 0; n < max; n += block.length) fs.writeSync(fd, block);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export async function disk(_opts: DrillOptions): Promise<ScenarioResult> {
   const dataDir = tempDataDir('drill-disk');
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', dataDir], { encoding: 'utf8' });
-  if (m.status !== 0) return { totals: {}, params: { skipped: `tmpfs mount not permitted: ${m.stderr.trim()}` }, figures: {} };
+  const why = mountTmpfs(dataDir);
+  if (why !== null) return { totals: {}, params: { skipped: `tmpfs mount not permitted: ${why}` }, figures: {} };
   const statuses: Record<string, number> = {};
   const count = (s: number) => (statuses[s] = (statuses[s] ?? 0) + 1);
   let server;
@@ -95,7 +83,7 @@ export async function disk(_opts: DrillOptions): Promise<ScenarioResult> {
     };
   } finally {
     await server?.stop();
-    spawnSync('umount', ['-l', dataDir]);
+    unmount(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,7 @@ import { SqlAuditLog } from '../adapters/audit/sql-audit-log.js';
 import { openDatabase } from '../adapters/db/open.js';
 import { SqlSessionStore } from '../adapters/store/sql-session-store.js';
 import type { Config } from '../config.js';
-import type { StoredAuditEntry } from '../ports/audit-log.js';
+import { auditRecord, type StoredAuditEntry } from '../ports/audit-log.js';
 
 export interface AuditCommand {
   tenant?: string;
@@ -21,19 +21,7 @@ function date(flag: string, raw: string | undefined): Date | undefined {
   return d;
 }
 
-const json = (e: StoredAuditEntry) => ({
-  id: e.id,
-  at: e.at.toISOString(),
-  tenant_id: e.tenantId,
-  key_id: e.keyId,
-  action: e.action,
-  session_id: e.sessionId,
-  method: e.method,
-  route: e.route,
-  status: e.status,
-  ip: e.ip,
-  request_id: e.requestId,
-});
+const json = (e: StoredAuditEntry) => ({ id: e.id, ...auditRecord(e) });
 
 /** `openscribe audit`: prints audit entries, newest first (JSON array with --json). */
 export async function runAudit(config: Config, cmd: AuditCommand): Promise<void> {

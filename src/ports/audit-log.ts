@@ -17,6 +17,22 @@ export interface AuditEntry {
   requestId: string | null;
 }
 
+/** An entry in snake_case with an ISO time: the `audit_log` row and what `openscribe audit --json` prints. */
+export function auditRecord(e: AuditEntry) {
+  return {
+    at: e.at.toISOString(),
+    tenant_id: e.tenantId,
+    key_id: e.keyId,
+    action: e.action,
+    session_id: e.sessionId,
+    method: e.method,
+    route: e.route,
+    status: e.status,
+    ip: e.ip,
+    request_id: e.requestId,
+  };
+}
+
 export interface StoredAuditEntry extends AuditEntry {
   id: string;
 }

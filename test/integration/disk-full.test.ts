@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { api, createKey, startServer, tempDataDir } from '../helpers/server.js';
+import { fill, mountTmpfs, unmount } from '../helpers/tmpfs.js';
 
 // The embedded default (SQLite + files) on a 20 MB tmpfs, whatever backend the suite runs.
 const EMBEDDED = { OPENSCRIBE_DATABASE_URL: '', OPENSCRIBE_S3_ENDPOINT: '', OPENSCRIBE_S3_BUCKET: '' };
 const wav = (n: number) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WAVE'), randomBytes(n)]);
-
-function mountTmpfs(dir: string): string | null {
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=20m', 'tmpfs', dir], { encoding: 'utf8' });
-  return r.status === 0 ? null : (r.stderr || r.error?.message || 'mount failed').trim();
-}
-
-/** Writes zeros into `file` until the disk refuses (ENOSPC) or `max` bytes. */
-function fill(file: string, max = 64 * 1024 * 1024): void {
-  const fd = fs.openSync(file, 'a');
-  const block = Buffer.alloc(64 * 1024);
-  try {
-    for (let n = 0; n < max; n += block.length) fs.writeSync(fd, block);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function blobFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -91,7 +73,7 @@ test('a full disk answers 507/503 (never 500), keeps nothing half-written, and r
     assert.deepEqual(blobFiles(path.join(dataDir, 'blobs')).filter((f) => f.includes('.tmp-')), []);
   } finally {
     await server?.stop();
-    spawnSync('umount', ['-l', dataDir]);
+    unmount(dataDir);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });

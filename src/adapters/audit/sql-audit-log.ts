@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { AuditEntry, AuditLog, AuditQuery, StoredAuditEntry } from '../../ports/audit-log.js';
+import { auditRecord, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit-log.js';
 
 const BATCH = 500;
 const INSERT_ROWS = 200;
@@ -24,19 +24,7 @@ export class SqlAuditLog implements AuditLog {
     await this.db
       .insertInto('audit_log')
       .values(
-        entries.map((e) => ({
-          id: randomUUID(),
-          at: e.at.toISOString(),
-          tenant_id: e.tenantId,
-          key_id: e.keyId,
-          action: e.action,
-          session_id: e.sessionId,
-          method: e.method,
-          route: e.route,
-          status: e.status,
-          ip: e.ip,
-          request_id: e.requestId,
-        })),
+        entries.map((e) => ({ id: randomUUID(), ...auditRecord(e) })),
       )
       .execute();
   }

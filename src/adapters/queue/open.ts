@@ -4,7 +4,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { JobQueue } from '../../ports/job-queue.js';
 import type { DatabaseDialect } from '../db/open.js';
 import type { Database } from '../db/schema.js';
-import { SqliteJobQueue, type BackoffPolicy } from './sql-job-queue.js';
+import type { BackoffPolicy } from './backoff.js';
+import { SqliteJobQueue } from './sql-job-queue.js';
 
 export interface OpenedJobQueue {
   queue: JobQueue;

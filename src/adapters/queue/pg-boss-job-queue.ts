@@ -5,7 +5,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
 import type { SessionTx } from '../../ports/session-store.js';
 import type { Database } from '../db/schema.js';
-import type { BackoffPolicy } from './sql-job-queue.js';
+import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { PgJobNotifier } from './pg-job-notifier.js';
 
 const KINDS: readonly JobKind[] = ['process-session', 'transcribe-chunk', 'deliver-webhook'];
@@ -154,8 +154,7 @@ export class PgBossJobQueue implements JobQueue {
       await this.markDead(job, error);
       return 'dead';
     }
-    const { baseMs, maxMs } = this.defaults.backoff;
-    const delay = Math.min(maxMs, baseMs * 2 ** (job.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    const delay = retryDelayMs(job.attempts, this.defaults.backoff);
     const runAt = new Date(this.clock.now().getTime() + delay);
     await sql`
       UPDATE pgboss.job SET state = 'retry', start_after = ${runAt}, started_on = NULL,

@@ -4,12 +4,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
 import type { SessionTx } from '../../ports/session-store.js';
 import type { Database, JobsTable } from '../db/schema.js';
+import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { IdleWaiters } from './idle-waiters.js';
-
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
-}
 
 const LEASE_CHECK_MS = 1000;
 
@@ -178,8 +174,7 @@ export class SqliteJobQueue implements JobQueue {
       await this.markDead(job, error);
       return 'dead';
     }
-    const { baseMs, maxMs } = this.defaults.backoff;
-    const delay = Math.min(maxMs, baseMs * 2 ** (job.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    const delay = retryDelayMs(job.attempts, this.defaults.backoff);
     const now = this.clock.now();
     await this.db
       .updateTable('jobs')
