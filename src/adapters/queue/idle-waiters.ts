@@ -8,6 +8,12 @@ export class IdleWaiters {
     this.idle.find((w) => !w.kinds || w.kinds.includes(kind))?.wake();
   }
 
+  /** Wakes one when a job due in `ms` falls due (on the next turn when it is due already). */
+  wakeOneIn(kind: JobKind, ms: number): void {
+    if (ms > 0) setTimeout(() => this.wakeOne(kind), ms).unref();
+    else setImmediate(() => this.wakeOne(kind));
+  }
+
   wakeAll(): void {
     for (const w of [...this.idle]) w.wake();
   }

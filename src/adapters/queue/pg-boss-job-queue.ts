@@ -99,7 +99,7 @@ export class PgBossJobQueue implements JobQueue {
     // Fires at commit (or never, on rollback), in every process listening.
     await sql`SELECT pg_notify(${PgJobNotifier.channel}, ${job.kind})`.execute(db);
     const delay = runAt.getTime() - this.clock.now().getTime();
-    if (delay > 0) setTimeout(() => this.notifier.wakeOne(job.kind), delay).unref();
+    if (delay > 0) this.notifier.wakeOneIn(job.kind, delay);
   }
 
   async claim(workerId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<Job | undefined> {
@@ -178,7 +178,7 @@ export class PgBossJobQueue implements JobQueue {
     const delay = runAt.getTime() - this.clock.now().getTime();
     if (delay <= 0) await sql`SELECT pg_notify(${PgJobNotifier.channel}, ${job.kind})`.execute(this.db);
     // Due later: an idle claimant here takes it then, rather than at its next poll.
-    else setTimeout(() => this.notifier.wakeOne(job.kind), delay).unref();
+    else this.notifier.wakeOneIn(job.kind, delay);
   }
 
   async running(dedupeKeys: readonly string[]): Promise<Set<string>> {

@@ -53,6 +53,10 @@ export class PgJobNotifier {
     this.idle.wakeOne(kind);
   }
 
+  wakeOneIn(kind: JobKind, ms: number): void {
+    this.idle.wakeOneIn(kind, ms);
+  }
+
   wait(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {
     return this.idle.wait(ms, signal, kinds);
   }

@@ -65,12 +65,7 @@ export class SqliteJobQueue implements JobQueue {
       .execute();
     // A job due later wakes a waiter when it is due, not now (it would find nothing and sleep a whole poll).
     const delay = job.runAt ? job.runAt.getTime() - this.clock.now().getTime() : 0;
-    if (delay > 0) setTimeout(() => this.wakeOne(job.kind), delay).unref();
-    else setImmediate(() => this.wakeOne(job.kind));
-  }
-
-  private wakeOne(kind: JobKind): void {
-    this.idle.wakeOne(kind);
+    this.idle.wakeOneIn(job.kind, delay);
   }
 
   async claim(workerId: string, leaseMs: number, kinds?: readonly JobKind[]): Promise<Job | undefined> {
@@ -220,7 +215,7 @@ export class SqliteJobQueue implements JobQueue {
       .execute();
     // An idle claimant takes it when it is due, rather than at its next poll.
     const delay = runAt.getTime() - this.clock.now().getTime();
-    setTimeout(() => this.wakeOne(job.kind), Math.max(0, delay)).unref();
+    this.idle.wakeOneIn(job.kind, delay);
   }
 
   async stats(): Promise<QueueStats> {
