@@ -16,6 +16,7 @@ import { SessionService } from './core/sessions.js';
 import { TemplateRegistry } from './core/templates/registry.js';
 import { WebhookService } from './core/webhooks.js';
 import { createMetrics } from './http/plugins/metrics.js';
+import { RequestsInFlight } from './http/requests-in-flight.js';
 import { buildServer } from './http/server.js';
 import { StreamRegistry } from './stream/registry.js';
 import { StreamTokens, streamTokenSecret } from './stream/token.js';
@@ -84,6 +85,8 @@ export interface App {
   close(): Promise<void>;
 }
 
+const YIELD_TO_API_MAX_MS = 20;
+
 /** The composition root: wires adapters → core → http and worker. */
 export async function createApp(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
@@ -107,11 +110,13 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     ? new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds })
     : undefined;
   const pipeline = { store, clock, templates, chunks, extractor, events, jobs: queue, log };
+  // The in-process worker claims when no request is being answered, or 20 ms later at the latest.
+  const inFlight = new RequestsInFlight();
   const worker = config.worker.enabled
     ? new Worker(
         queue,
         { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks, jobs: queue }, job), 'process-session': (job) => processSession(pipeline, job) },
-        config.worker,
+        { ...config.worker, beforeClaim: () => inFlight.quiet(YIELD_TO_API_MAX_MS) },
         log,
       )
     : undefined;
@@ -155,6 +160,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     auditLog: adapters.audit,
     console: config.console,
     streams,
+    inFlight,
     limits: {
       maxJsonBytes: config.maxJsonBytes,
       maxUploadBytes: Math.max(config.maxChunkBytes, config.maxSingleUploadBytes),

@@ -11,6 +11,7 @@ import type { WebhookService } from '../core/webhooks.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { RateLimitCounter } from '../ports/rate-limit-counter.js';
 import { auditRequests } from './plugins/audit.js';
+import type { RequestsInFlight } from './requests-in-flight.js';
 import { consolePlugin, type ConsoleOptions } from './plugins/console.js';
 import { requireApiKey } from './plugins/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
@@ -50,6 +51,8 @@ export interface HttpDeps {
   console?: ConsoleOptions;
   /** Live audio sockets (Stream Audio); absent: no stream route. */
   streams?: StreamRegistry;
+  /** Counts requests being answered (the in-process worker yields to them); absent: not counted. */
+  inFlight?: RequestsInFlight;
 }
 
 export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
@@ -74,6 +77,7 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
   });
   app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
   registerErrorHandling(app);
+  deps.inFlight?.track(app);
   deps.metrics.install(app);
 
   await app.register(swagger, {

@@ -29,7 +29,13 @@ export class Worker {
   constructor(
     private readonly queue: JobQueue,
     private readonly handlers: Partial<Record<JobKind, JobHandler>>,
-    private readonly options: { concurrency: number; leaseMs: number; pollMs: number },
+    private readonly options: {
+      concurrency: number;
+      leaseMs: number;
+      pollMs: number;
+      /** Waited for before each claim: the process's API answering first (see RequestsInFlight). */
+      beforeClaim?: () => Promise<void>;
+    },
     private readonly log: Logger,
   ) {
     // A worker claims only the kinds it handles: deliveries never wait behind transcription.
@@ -52,6 +58,7 @@ export class Worker {
     while (!signal.aborted) {
       // The queue's calls are synchronous SQLite: yield, so that sockets and timers are served between jobs.
       await new Promise((resolve) => setImmediate(resolve));
+      await this.options.beforeClaim?.();
       let job: Job | undefined;
       try {
         job = await this.queue.claim(this.id, this.options.leaseMs, this.kinds);

@@ -64,7 +64,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const dataDir = opts.dataDir ?? tempDataDir();
   const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...TSX, CLI, 'serve', ...(opts.args ?? [])], {
+  // OPENSCRIBE_SERVER_NODE_ARGS: node flags for the server (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+  const nodeArgs = process.env.OPENSCRIBE_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...TSX, CLI, 'serve', ...(opts.args ?? [])], {
     cwd: ROOT,
     env: {
       ...process.env,

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { uuidV7 } from '../../core/ids.js';
 import { auditRecord, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit-log.js';
 
 const BATCH = 500;
@@ -24,7 +24,7 @@ export class SqlAuditLog implements AuditLog {
     await this.db
       .insertInto('audit_log')
       .values(
-        entries.map((e) => ({ id: randomUUID(), ...auditRecord(e) })),
+        entries.map((e) => ({ id: uuidV7(), ...auditRecord(e) })),
       )
       .execute();
   }
