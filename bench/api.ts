@@ -20,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
-import { createKey, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createKey, freePort, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';
 import { machineInfo } from './lib/machine.js';
 import { measureDd, measureParallelWrites, round, type DdResult, type ParallelResult } from './lib/disk.js';
 import { runCase, type CaseResult } from './lib/load.js';
@@ -96,6 +97,21 @@ function autocannonVersion(): string {
 }
 
 /** Each connection is one recording client: its own session, sequence numbers 0, 1, 2, … */
+const FLOOR_CASE = 'floor: node:http + blob put';
+
+/** bench/lib/floor-server.ts in a process of its own, like the real server. */
+async function startFloorServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'lib/floor-server.ts'), dir, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`floor server exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
 function perClientSessions(pool: string[]): (client: autocannon.Client) => void {
   let next = 0;
   const take = () => {
@@ -203,6 +219,28 @@ async function main(): Promise<void> {
         });
       setup.upload_warmup = await upload(16, WARMUP_S, slice(16), 'warm-up');
       for (const c of conns) record(await upload(c, UPLOAD_S, slice(2 * c)));
+      // The floor: the same requests against bare node:http + the same FsBlobStore, same disk.
+      const floor = await startFloorServer(path.join(dataDir, 'floor-blobs'));
+      try {
+        const floorCase = (connections: number, durationS: number, name: string) =>
+          runCase({
+            name,
+            endpoint: 'POST (bare node:http + FsBlobStore.put, no framework, auth, database or worker)',
+            url: floor.url,
+            connections,
+            durationS,
+            expectStatus: 200,
+            method: 'POST',
+            headers: { 'content-type': 'audio/wav' },
+            body: CHUNK,
+            setupClient: perClientSessions(ids.many('fl', 2 * connections)),
+            serverPid: floor.child.pid,
+          });
+        await floorCase(16, WARMUP_S, 'warm-up');
+        record(await floorCase(16, UPLOAD_S, FLOOR_CASE));
+      } finally {
+        floor.child.kill();
+      }
       // The disk is shared with whatever else runs on the machine: measure its limit again.
       ddAfter = measureDd(dataDir, DD_COUNT);
       log(`dd oflag=dsync after the uploads: ${ddAfter.writes_per_sec} writes/s`);
@@ -294,6 +332,7 @@ async function main(): Promise<void> {
   const find = (name: string, connections: number) => cases.find((c) => c.name === name && c.connections === connections);
   const targets: Target[] = [];
   const up16 = find('upload 256KB', 16);
+  const floor16 = find(FLOOR_CASE, 16);
   if (up16 && dsyncLimit) {
     const ratio = up16.requests_per_sec / dsyncLimit;
     targets.push({
@@ -305,6 +344,14 @@ async function main(): Promise<void> {
         ratio_pct: round(ratio * 100, 1),
         p99_ms: up16.latency_ms.p99,
         errors: up16.errors,
+        ...(floor16
+          ? {
+              floor_requests_per_sec: floor16.requests_per_sec,
+              floor_ratio_pct: round((floor16.requests_per_sec / dsyncLimit) * 100, 1),
+              floor_p99_ms: floor16.latency_ms.p99,
+              of_floor_pct: round((up16.requests_per_sec / floor16.requests_per_sec) * 100, 1),
+            }
+          : {}),
       },
       pass: ratio >= 0.7 && up16.latency_ms.p99 < 25 && up16.errors === 0,
     });
@@ -363,6 +410,9 @@ async function main(): Promise<void> {
         'high values mean the numbers are depressed by other load on a shared machine.',
       'Each upload request stores a new chunk (per connection: its own session, seq 0, 1, 2, …); each End Session request ends a ' +
         'different pre-created session holding one 4 KB chunk; the job queue is drained before each End Session case.',
+      `"${FLOOR_CASE}" is the upload path's floor on this machine: the same requests, client and disk against bare node:http ` +
+        'storing each body with the server\'s own FsBlobStore.put (temp file, fdatasync, rename, directory fsync) and nothing else. ' +
+        'The upload target is only reachable where the floor reaches it.',
     ],
     setup,
     total_seconds: round((Date.now() - started) / 1000, 1),
