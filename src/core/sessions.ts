@@ -253,15 +253,14 @@ export class SessionService {
     // A stream still open here stores its buffered audio first, so the commit lists it.
     await this.streams?.flush(tenantId, sessionId);
     const now = this.clock.now();
-    // A stream client cannot know how many files the server cut: the stored ones are what it sent.
-    const streamed = (await this.store.getSession(tenantId, sessionId))?.uploadType === 'stream';
     const files = await this.store.transaction(async (tx) => {
-      const sent = streamed ? (await tx.listChunks(tenantId, sessionId)).length : audioFilesSent;
-      const committed = await tx.commitSession(tenantId, sessionId, now, sent);
+      const committed = await tx.commitSession(tenantId, sessionId, now, audioFilesSent);
       if (!committed) return undefined;
+      // Listed after the commit won: an upload racing it either committed first (listed) or is refused.
       const chunks = (await tx.listChunks(tenantId, sessionId)).sort(ChunkName.compare);
       const names = chunks.map((c) => c.name);
-      await tx.setCommittedFiles(tenantId, sessionId, names);
+      // A stream client cannot know how many files the server cut: the stored ones are what it sent.
+      await tx.setCommittedFiles(tenantId, sessionId, names, committed.uploadType === 'stream' ? names.length : undefined);
       await this.events.emit(tx, tenantId, sessionId, 'session.ended', now);
       await this.queue.enqueue(
         { kind: 'process-session', payload: { tenantId, sessionId }, dedupeKey: JobKeys.processSession(tenantId, sessionId) },

@@ -30,7 +30,8 @@ export interface SessionTx {
   recordChunk(tenantId: string, sessionId: string, chunk: StoredChunk, now: Date): Promise<{ accepted: boolean; replaced?: StoredChunk }>;
   /** Compare-and-set from an open status to `processing`; returns the session when it won. */
   commitSession(tenantId: string, sessionId: string, now: Date, audioFilesSent: number): Promise<Session | undefined>;
-  setCommittedFiles(tenantId: string, sessionId: string, files: string[]): Promise<void>;
+  /** Fixes the session's file list; `audioFilesSent`, when given, replaces the count the client declared. */
+  setCommittedFiles(tenantId: string, sessionId: string, files: string[], audioFilesSent?: number): Promise<void>;
   listChunks(tenantId: string, sessionId: string): Promise<StoredChunk[]>;
   /** Moves a `processing` session to a finished status with its result (dropping its chunk transcripts); false if it was not processing. */
   finishSession(tenantId: string, sessionId: string, status: SessionStatus, result: SessionResult, now: Date): Promise<boolean>;

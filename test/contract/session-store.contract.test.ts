@@ -222,6 +222,10 @@ export function sessionStoreContract(backend: Backend): void {
       assert.equal(after.status, 'processing');
       assert.equal(after.audioFilesSent, 2);
       assert.deepEqual(after.committedFiles, ['0.webm', '1.webm']);
+      // The stored count can replace the declared one (a stream client cannot know it).
+      await store.transaction((tx) => tx.setCommittedFiles(t, s.id, ['0.webm', '1.webm'], 7));
+      assert.equal((await store.getSession(t, s.id))!.audioFilesSent, 7);
+      assert.deepEqual((await store.getSession(t, s.id))!.committedFiles, ['0.webm', '1.webm']);
       const late = await created(t, { expiresAt: at(5) });
       assert.equal(await commit(t, late.id, at(5)), undefined, 'not past the deadline');
     });

@@ -181,10 +181,10 @@ class SqlSessionTx implements SessionTx {
     return row ? toSession(row) : undefined;
   }
 
-  async setCommittedFiles(tenantId: string, sessionId: string, files: string[]) {
+  async setCommittedFiles(tenantId: string, sessionId: string, files: string[], audioFilesSent?: number) {
     await this.handle
       .updateTable('sessions')
-      .set({ committed_files: JSON.stringify(files) })
+      .set({ committed_files: JSON.stringify(files), ...(audioFilesSent === undefined ? {} : { audio_files_sent: audioFilesSent }) })
       .where('tenant_id', '=', tenantId)
       .where('id', '=', sessionId)
       .execute();
