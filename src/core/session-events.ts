@@ -10,11 +10,12 @@ export const newDeliveryId = (): string => `whd_${randomAlphanumeric(20)}`;
 /** Job attempts per delivery attempt: only for crashes and database errors (receiver failures are attempts of their own). */
 const JOB_ATTEMPTS = 5;
 
-export function deliveryJob(deliveryId: string, attempt: number, runAt?: Date) {
+/** `revivedAt`: a new job for a stranded delivery, whose attempt's first job is gone (its key may still be held). */
+export function deliveryJob(deliveryId: string, attempt: number, runAt?: Date, revivedAt?: Date) {
   return {
     kind: 'deliver-webhook' as const,
     payload: { deliveryId },
-    dedupeKey: `deliver-webhook:${deliveryId}:${attempt}`,
+    dedupeKey: `deliver-webhook:${deliveryId}:${attempt}${revivedAt ? `:revived-${revivedAt.getTime()}` : ''}`,
     maxAttempts: JOB_ATTEMPTS,
     ...(runAt ? { runAt } : {}),
   };

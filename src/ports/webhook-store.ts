@@ -30,6 +30,13 @@ export interface WebhookStore {
   /** A finished delivery (succeeded or dead) back to pending, for a redelivery; false if it is not finished. */
   reopenDelivery(tx: SessionTx, tenantId: string, deliveryId: string, now: Date): Promise<boolean>;
   /**
+   * Pending deliveries whose next attempt fell due before `before` (oldest first): left
+   * without a job, e.g. after its job's own retries ran out during a database outage.
+   */
+  findStranded(before: Date, limit: number): Promise<Array<{ id: string; attempts: number }>>;
+  /** Compare-and-set: a delivery still pending and due before `before` is due again at `now`; false if not (another node took it). */
+  reviveDelivery(tx: SessionTx, deliveryId: string, before: Date, now: Date): Promise<boolean>;
+  /**
    * Deletes up to `limit` deliveries that finished (succeeded, dead, cancelled) before
    * `before`, with their attempts, then the events older than that left with no
    * delivery; returns the deliveries deleted. Pending deliveries are never touched.

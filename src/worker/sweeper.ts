@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SessionEvents } from '../core/session-events.js';
+import { deliveryJob, type SessionEvents } from '../core/session-events.js';
 import type { AuditLog } from '../ports/audit-log.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Clock } from '../ports/clock.js';
@@ -75,6 +75,32 @@ export async function pruneWebhookLog(deps: SweeperDeps, batch = 1000): Promise<
   return pruned;
 }
 
+/**
+ * A pending delivery this long past due has no job left: the job of its attempt ran out of
+ * its own retries (database errors, kills) and was dead-lettered. Well past any backoff or
+ * backlog, so a live job is rarely doubled (and a double only repeats a send: same event id).
+ */
+export const STRANDED_DELIVERY_MS = 60 * 60_000;
+
+/** Gives every stranded delivery a new job, so that no event stays undelivered for good. */
+export async function reviveStrandedDeliveries(deps: SweeperDeps, batch = 200): Promise<number> {
+  if (!deps.webhooks) return 0;
+  const webhooks = deps.webhooks;
+  const before = new Date(deps.clock.now().getTime() - STRANDED_DELIVERY_MS);
+  let revived = 0;
+  for (const d of await webhooks.findStranded(before, batch)) {
+    const now = deps.clock.now();
+    const done = await deps.store.transaction(async (tx) => {
+      if (!(await webhooks.reviveDelivery(tx, d.id, before, now))) return false;
+      await deps.queue.enqueue(deliveryJob(d.id, d.attempts + 1, undefined, now), tx);
+      return true;
+    });
+    if (done) revived++;
+  }
+  if (revived > 0) deps.log.warn({ revived }, 'stranded webhook deliveries given a new job');
+  return revived;
+}
+
 const DONE_JOB_RETENTION_MS = 7 * 86_400_000;
 
 /** Runs the sweeps every `intervalMs` until stopped. */
@@ -91,6 +117,7 @@ export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): P
       await deps.queue.prune(new Date(deps.clock.now().getTime() - DONE_JOB_RETENTION_MS));
       await pruneAuditLog(deps);
       await pruneWebhookLog(deps);
+      await reviveStrandedDeliveries(deps);
     })()
       .catch((err) => deps.log.error({ err }, 'sweep failed'))
       .finally(() => (busy = false));

@@ -182,6 +182,21 @@ export function webhookStoreContract(backend: Backend): void {
       assert.equal(await reopen(at(151)), false);
     });
 
+    test('a pending delivery long past due is found as stranded and revived once (compare-and-set)', async () => {
+      const t = await tenant();
+      await webhook(t, ['session.completed']);
+      const [id] = await emit(event(t, 'session.completed', 30));
+      const stranded = async (before: Date) => (await hooks.findStranded(before, 10_000)).find((d) => d.id === id);
+      assert.equal(await stranded(at(30)), undefined, 'not before its due time');
+      assert.deepEqual(await stranded(at(31)), { id, attempts: 0 });
+      const revive = (now: Date) => store.transaction((tx) => hooks.reviveDelivery(tx, id!, at(31), now));
+      assert.equal(await revive(at(5000)), true);
+      assert.equal(await revive(at(5001)), false, 'taken once: now due at 5000');
+      assert.equal(await stranded(at(31)), undefined);
+      await store.transaction((tx) => hooks.recordAttempt(tx, id!, attempt(1, { outcome: 'rejected', statusCode: 410 }), 'dead', null));
+      assert.equal(await stranded(at(10_000)), undefined, 'a finished delivery is never stranded');
+    });
+
     // Last: it deletes by age across tenants.
     test('pruning drops finished deliveries older than the cut-off, their attempts and their events; pending ones stay', async () => {
       const t = await tenant();

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { processSession } from '../../src/worker/process-session.js';
-import { expireDueSessions, pruneWebhookLog, purgeOldAudio } from '../../src/worker/sweeper.js';
+import { expireDueSessions, pruneWebhookLog, purgeOldAudio, reviveStrandedDeliveries, STRANDED_DELIVERY_MS } from '../../src/worker/sweeper.js';
 import { openStack, wavLike } from '../helpers/stack.js';
 
 async function setup() {
@@ -67,5 +67,34 @@ test('finished webhook deliveries, their attempts and events are pruned after th
   assert.deepEqual((await webhooks.listDeliveries(tenantId, 'wh_sweep', 10)).map((d) => d.id), [waiting.id]);
   assert.equal(await webhooks.findDeliveryToSend(done.id), undefined);
   assert.ok(await webhooks.findDeliveryToSend(waiting.id), 'a pending delivery keeps its event');
+  await db.destroy();
+});
+
+test('a pending delivery whose job ran out of retries gets a new job after an hour past due, once', async () => {
+  const { sessions, tenantId, clock, deps, webhooks, queue, db } = await setup();
+  await webhooks.insertWebhook({ tenantId, id: 'wh_stranded', url: 'https://emr.example/hook', events: ['session.started'], secret: 'whsec_x', createdAt: clock.now(), deletedAt: null });
+  await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http' });
+  const [delivery] = await webhooks.listDeliveries(tenantId, 'wh_stranded', 10);
+  assert.equal(delivery?.status, 'pending');
+  const sweep = { ...deps, webhooks };
+
+  // Its job fails on every attempt (as during a database outage) until it is dead-lettered.
+  for (let outcome = 'retry'; outcome === 'retry'; clock.t += 10 * 60_000) {
+    const job = await queue.claim('w', 60_000, ['deliver-webhook']);
+    assert.ok(job, 'the delivery job comes back after its backoff');
+    outcome = await queue.fail(job, 'database unavailable');
+  }
+  assert.equal(await queue.claim('w', 60_000, ['deliver-webhook']), undefined, 'no job is left for the delivery');
+  assert.equal((await webhooks.getDelivery(tenantId, 'wh_stranded', delivery.id))?.status, 'pending');
+
+  const dueAt = delivery.nextAttemptAt!.getTime();
+  clock.t = dueAt + STRANDED_DELIVERY_MS - 1;
+  assert.equal(await reviveStrandedDeliveries(sweep), 0, 'not yet an hour past due');
+  clock.t = dueAt + STRANDED_DELIVERY_MS + 1;
+  assert.equal(await reviveStrandedDeliveries(sweep), 1);
+  assert.equal(await reviveStrandedDeliveries(sweep), 0, 'revived once: it is due now');
+  const revived = await queue.claim('w', 60_000, ['deliver-webhook']);
+  assert.deepEqual(revived?.payload, { deliveryId: delivery.id });
+  assert.deepEqual((await webhooks.getDelivery(tenantId, 'wh_stranded', delivery.id))?.nextAttemptAt, clock.now());
   await db.destroy();
 });

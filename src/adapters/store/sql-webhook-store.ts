@@ -206,6 +206,28 @@ export class SqlWebhookStore implements WebhookStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
+  async findStranded(before: Date, limit: number): Promise<Array<{ id: string; attempts: number }>> {
+    return this.db
+      .selectFrom('webhook_deliveries')
+      .select(['id', 'attempts'])
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<', iso(before))
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+  }
+
+  async reviveDelivery(tx: SessionTx, deliveryId: string, before: Date, now: Date): Promise<boolean> {
+    const r = await trx(tx)
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: iso(now), updated_at: iso(now) })
+      .where('id', '=', deliveryId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<', iso(before))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async pruneFinished(before: Date, limit: number): Promise<number> {
     return this.db.transaction().execute(async (t) => {
       const ids = (
