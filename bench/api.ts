@@ -248,6 +248,9 @@ async function main(): Promise<void> {
 
     // ── 2. Get Session on an existing session ──
     if (ONLY.has('get')) {
+      // The worker yields to requests in flight: the upload cases' chunk jobs are still queued. Drain
+      // them first, so that this case measures Get Session rather than a backlog left behind.
+      setup.get_queue_drain = await waitForQueueDrain(url, 300_000);
       const [ended, recording] = ids.many('get', 2) as [string, string];
       await createSessions(url, key, [ended, recording]);
       await uploadChunks(url, key, [ended], SMALL_CHUNK, 0);
@@ -409,7 +412,9 @@ async function main(): Promise<void> {
       'other_cpu_pct = machine CPU used by processes other than the server and this load generator during the case (100 = one core); ' +
         'high values mean the numbers are depressed by other load on a shared machine.',
       'Each upload request stores a new chunk (per connection: its own session, seq 0, 1, 2, …); each End Session request ends a ' +
-        'different pre-created session holding one 4 KB chunk; the job queue is drained before each End Session case.',
+        'different pre-created session holding one 4 KB chunk; the job queue is drained before the Get Session cases and before each ' +
+        'End Session case (the in-process worker claims only when no request is in flight, or 20 ms later: jobs queued by a case ' +
+        'are mostly run after it).',
       `"${FLOOR_CASE}" is the upload path's floor on this machine: the same requests, client and disk against bare node:http ` +
         'storing each body with the server\'s own FsBlobStore.put (temp file, fdatasync, rename, directory fsync) and nothing else. ' +
         'The upload target is only reachable where the floor reaches it.',
