@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createKey, freePort, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';
+import { createKey, freePort, startServer, tempDataDir, TSX, type RunningServer } from '../test/helpers/server.js';
 import { machineInfo } from './lib/machine.js';
 import { measureDd, measureParallelWrites, round, type DdResult, type ParallelResult } from './lib/disk.js';
 import { runCase, type CaseResult } from './lib/load.js';
@@ -102,7 +102,7 @@ const FLOOR_CASE = 'floor: node:http + blob put';
 /** bench/lib/floor-server.ts in a process of its own, like the real server. */
 async function startFloorServer(dir: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'lib/floor-server.ts'), dir, String(port)], {
+  const child = spawn(process.execPath, [...TSX, path.join(HERE, 'lib/floor-server.ts'), dir, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

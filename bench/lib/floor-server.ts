@@ -6,8 +6,8 @@
  * Usage: tsx bench/lib/floor-server.ts <blob-dir> <port>; prints "ready" when listening.
  */
 import http from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { FsBlobStore } from '../../src/adapters/blob/fs-blob-store.js';
+import { randomAlphanumeric } from '../../src/core/ids.js';
 
 const [root, port] = process.argv.slice(2);
 if (!root || !port) throw new Error('usage: floor-server <blob-dir> <port>');
@@ -21,7 +21,8 @@ http
       res.writeHead(404).end();
       return;
     }
-    const key = `floor/${m[1]}/${m[2]}.${randomBytes(4).toString('hex')}`;
+    // A nonce per upload, as SessionService.addChunk keys its blobs.
+    const key = `floor/${m[1]}/${m[2]}.${randomAlphanumeric(8)}`;
     blobs.put(key, req).then(
       ({ bytes }) => {
         res.writeHead(200, { 'content-type': 'application/json' });

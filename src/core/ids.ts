@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+// In ASCII order, so that time digits written with it sort as strings do (timeOrderedId).
+const ALPHANUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 // Random bytes are drawn from the CSPRNG 4 KB at a time, as crypto.randomUUID does: one
 // synchronous call per id was a visible share of an upload's main-thread time.
@@ -33,11 +34,9 @@ export function randomAlphanumeric(length: number): string {
  */
 function timeOrderedId(prefix: string, ms = Date.now()): string {
   let time = '';
-  for (let i = 0; i < 8; i++, ms = Math.floor(ms / 62)) time = ALPHANUM_SORTED[ms % 62]! + time;
+  for (let i = 0; i < 8; i++, ms = Math.floor(ms / 62)) time = ALPHANUM[ms % 62]! + time;
   return `${prefix}${time}${randomAlphanumeric(12)}`;
 }
-// Base62 in ASCII order, so ids sort by time as strings do.
-const ALPHANUM_SORTED = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 /** A UUID version 7 (RFC 9562): time-ordered, for the same reason as timeOrderedId. */
 export function uuidV7(ms = Date.now()): string {

@@ -9,7 +9,8 @@ import { backendEnv } from './backend.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = path.resolve(ROOT, '../shared');
 const CLI = path.join(ROOT, 'src/cli/main.ts');
-const TSX = ['--import', 'tsx'];
+/** Node flags that run the TypeScript sources directly. */
+export const TSX = ['--import', 'tsx'];
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
