@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ExtractionInput, TranscriptLine } from '../src/ports/extractor.js';
+import type { ExtractionInput, TranscriptLine } from '../src/core/ports/extractor.js';
 import { extractTemplates, normalizeDrugName, parseTranscriptText } from '../src/adapters/extract/rules/index.js';
 import { drugMatcher } from '../src/adapters/extract/rules/medications.js';
 import { negationStatus } from '../src/adapters/extract/rules/negation.js';

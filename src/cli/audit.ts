@@ -2,7 +2,7 @@ import { SqlAuditLog } from '../adapters/audit/sql-audit-log.js';
 import { openDatabase } from '../adapters/db/open.js';
 import { SqlSessionStore } from '../adapters/store/sql-session-store.js';
 import type { Config } from '../config.js';
-import { auditRecord, type StoredAuditEntry } from '../ports/audit-log.js';
+import { auditRecord, type StoredAuditEntry } from '../core/ports/audit-log.js';
 
 export interface AuditCommand {
   tenant?: string;

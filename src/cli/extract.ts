@@ -1,7 +1,7 @@
 import { text as readAll } from 'node:stream/consumers';
 import { parseTranscriptText } from '../adapters/extract/rules/index.js';
 import { TemplateRegistry } from '../core/templates/registry.js';
-import type { Extractor, TemplateExtraction } from '../ports/extractor.js';
+import type { Extractor, TemplateExtraction } from '../core/ports/extractor.js';
 
 export interface ExtractCommand {
   template: string[];

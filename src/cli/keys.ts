@@ -3,7 +3,7 @@ import { openDatabase } from '../adapters/db/open.js';
 import { SqlSessionStore } from '../adapters/store/sql-session-store.js';
 import type { Config } from '../config.js';
 import { createApiKey } from '../core/tenants.js';
-import { systemClock } from '../ports/clock.js';
+import { systemClock } from '../core/ports/clock.js';
 
 type KeysCommand =
   | { action: 'create'; tenant: string; env?: string }

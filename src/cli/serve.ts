@@ -1,7 +1,7 @@
 import { createApp } from '../app.js';
 import type { Config } from '../config.js';
 import { createApiKey } from '../core/tenants.js';
-import { systemClock } from '../ports/clock.js';
+import { systemClock } from '../core/ports/clock.js';
 
 export async function runServe(config: Config, roles: { api: boolean; worker: boolean }): Promise<void> {
   const app = await createApp({ ...config, worker: { ...config.worker, enabled: roles.worker } });

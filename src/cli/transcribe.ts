@@ -69,7 +69,7 @@ class Progress {
 async function startEmbedded(): Promise<{ url: string; key: string; close(): Promise<void> }> {
   const { createApp } = await import('../app.js');
   const { createApiKey } = await import('../core/tenants.js');
-  const { systemClock } = await import('../ports/clock.js');
+  const { systemClock } = await import('../core/ports/clock.js');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'openscribe-transcribe-'));
   // Self-contained: the shared database, bucket and queue of a deployment are not touched.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^OPENSCRIBE_(DATABASE_URL|BLOB_STORE|S3_|QUEUE)/.test(k)));

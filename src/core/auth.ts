@@ -1,5 +1,5 @@
-import type { Clock } from '../ports/clock.js';
-import type { SessionStore } from '../ports/session-store.js';
+import type { Clock } from './ports/clock.js';
+import type { SessionStore } from './ports/session-store.js';
 import { ProtocolError } from './errors.js';
 import { hashApiKey, hashesMatch, keyPrefix } from './keys.js';
 

@@ -1,6 +1,6 @@
-import type { JobQueue } from '../ports/job-queue.js';
-import type { SessionTx } from '../ports/session-store.js';
-import type { WebhookStore } from '../ports/webhook-store.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { SessionTx } from './ports/session-store.js';
+import type { WebhookStore } from './ports/webhook-store.js';
 import { randomAlphanumeric } from './ids.js';
 import type { WebhookEventName } from './webhook.js';
 

@@ -1,10 +1,11 @@
 import type { Readable } from 'node:stream';
 import { JobKeys } from './job-keys.js';
 import type { Config } from '../config.js';
-import type { BlobStore } from '../ports/blob-store.js';
-import type { Clock } from '../ports/clock.js';
-import type { JobQueue } from '../ports/job-queue.js';
-import type { SessionStore } from '../ports/session-store.js';
+import type { BlobStore } from './ports/blob-store.js';
+import type { Clock } from './ports/clock.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { OpenStreams } from './ports/open-streams.js';
+import type { SessionStore } from './ports/session-store.js';
 import { containerFor, sniff, SNIFF_BYTES } from './audio-format.js';
 import { ChunkName } from './chunk-name.js';
 import { IMPLEMENTED_UPLOAD_METHODS } from './discovery.js';
@@ -52,14 +53,6 @@ const MAX_ADDITIONAL_DATA_BYTES = 4096;
 const MAX_PATIENT_DETAILS_BYTES = 4096;
 const primaryLanguage = (tag: string): string => tag.toLowerCase().split('-')[0]!;
 export const END_MESSAGE = 'Session ended. Processing started.';
-
-/** Live audio sockets open on this process (implemented by the http layer). */
-export interface OpenStreams {
-  /** The ws(s) upload URL of a stream session, with a short-lived token. */
-  uploadUrl(tenantId: string, sessionId: string): string;
-  /** Stores the audio a socket of this session still buffers; resolves once it is stored. */
-  flush(tenantId: string, sessionId: string): Promise<void>;
-}
 
 /** The session lifecycle: the rules of the protocol, through ports only. */
 export class SessionService {

@@ -1,4 +1,4 @@
-import type { TranscriptLine } from '../ports/extractor.js';
+import type { TranscriptLine } from './ports/extractor.js';
 
 /**
  * Speaker labels for a consultation recorded on one channel: each recognised

@@ -1,5 +1,5 @@
-import type { Clock } from '../ports/clock.js';
-import type { SessionStore, Tenant } from '../ports/session-store.js';
+import type { Clock } from './ports/clock.js';
+import type { SessionStore, Tenant } from './ports/session-store.js';
 import { newKeyId, newTenantId } from './ids.js';
 import { generateApiKey, type KeyEnvironment } from './keys.js';
 

@@ -1,8 +1,8 @@
-import type { Clock } from '../ports/clock.js';
-import type { JobQueue } from '../ports/job-queue.js';
-import type { SessionStore } from '../ports/session-store.js';
-import type { WebhookSender } from '../ports/webhook-sender.js';
-import type { WebhookStore } from '../ports/webhook-store.js';
+import type { Clock } from './ports/clock.js';
+import type { JobQueue } from './ports/job-queue.js';
+import type { SessionStore } from './ports/session-store.js';
+import type { WebhookSender } from './ports/webhook-sender.js';
+import type { WebhookStore } from './ports/webhook-store.js';
 import { ProtocolError } from './errors.js';
 import { randomAlphanumeric } from './ids.js';
 import { deliveryJob } from './session-events.js';

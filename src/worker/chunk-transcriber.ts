@@ -4,10 +4,10 @@ import {
   type ReopenableSource,
 } from '../audio/index.js';
 import type { ChunkSegment, ChunkTranscript, ProcessingError, Session, StoredChunk } from '../core/session.js';
-import type { BlobStore } from '../ports/blob-store.js';
-import type { Clock } from '../ports/clock.js';
-import type { SessionStore } from '../ports/session-store.js';
-import type { Transcriber } from '../ports/transcriber.js';
+import type { BlobStore } from '../core/ports/blob-store.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { SessionStore } from '../core/ports/session-store.js';
+import type { Transcriber } from '../core/ports/transcriber.js';
 
 export interface ChunkTranscriberDeps {
   store: SessionStore;

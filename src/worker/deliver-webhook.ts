@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
 import { deliveryJob } from '../core/session-events.js';
 import { webhookBackoffMs, type DeliveryStatus, type WebhookAttempt } from '../core/webhook.js';
-import type { Clock } from '../ports/clock.js';
-import type { Job, JobQueue } from '../ports/job-queue.js';
-import type { SessionStore } from '../ports/session-store.js';
-import type { WebhookSender } from '../ports/webhook-sender.js';
-import type { WebhookStore } from '../ports/webhook-store.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { Job, JobQueue } from '../core/ports/job-queue.js';
+import type { SessionStore } from '../core/ports/session-store.js';
+import type { WebhookSender } from '../core/ports/webhook-sender.js';
+import type { WebhookStore } from '../core/ports/webhook-store.js';
 
 export interface WebhookDelivererDeps {
   store: SessionStore;

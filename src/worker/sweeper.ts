@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import { deliveryJob, type SessionEvents } from '../core/session-events.js';
-import type { AuditLog } from '../ports/audit-log.js';
-import type { BlobStore } from '../ports/blob-store.js';
-import type { Clock } from '../ports/clock.js';
-import type { JobQueue } from '../ports/job-queue.js';
-import type { SessionStore } from '../ports/session-store.js';
-import type { WebhookStore } from '../ports/webhook-store.js';
+import type { AuditLog } from '../core/ports/audit-log.js';
+import type { BlobStore } from '../core/ports/blob-store.js';
+import type { Clock } from '../core/ports/clock.js';
+import type { JobQueue } from '../core/ports/job-queue.js';
+import type { SessionStore } from '../core/ports/session-store.js';
+import type { WebhookStore } from '../core/ports/webhook-store.js';
 
 export interface SweeperDeps {
   store: SessionStore;

@@ -1,7 +1,7 @@
 import type { ChunkTranscript, StoredChunk } from '../core/session.js';
 import { JobKeys } from '../core/job-keys.js';
-import type { Job, JobQueue } from '../ports/job-queue.js';
-import type { SessionStore } from '../ports/session-store.js';
+import type { Job, JobQueue } from '../core/ports/job-queue.js';
+import type { SessionStore } from '../core/ports/session-store.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
 
 export interface TranscribeChunkDeps {

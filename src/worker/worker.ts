@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { randomAlphanumeric } from '../core/ids.js';
-import type { Job, JobKind, JobQueue } from '../ports/job-queue.js';
+import type { Job, JobKind, JobQueue } from '../core/ports/job-queue.js';
 
 /**
  * A handler may give the job back unrun (`releaseUntil`): its receiver is at its

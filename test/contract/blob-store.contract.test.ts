@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { EncryptingBlobStore } from '../../src/adapters/blob/encrypting-blob-store.js';
 import { FsBlobStore } from '../../src/adapters/blob/fs-blob-store.js';
 import { S3BlobStore } from '../../src/adapters/blob/s3-blob-store.js';
-import type { BlobStore } from '../../src/ports/blob-store.js';
+import type { BlobStore } from '../../src/core/ports/blob-store.js';
 import { startS3Server, type RunningS3 } from '../helpers/s3-server.js';
 
 // One suite, every BlobStore the app can run on: files, S3 (s3rver), and encryption over each.

@@ -5,7 +5,7 @@ import { migrateToLatest } from '../../src/adapters/db/migrations.js';
 import { openPostgres } from '../../src/adapters/db/postgres.js';
 import { SqlSessionStore } from '../../src/adapters/store/sql-session-store.js';
 import type { ChunkTranscript, Session, SessionResult, StoredChunk } from '../../src/core/session.js';
-import type { SessionStore } from '../../src/ports/session-store.js';
+import type { SessionStore } from '../../src/core/ports/session-store.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { BACKENDS, type Backend } from './session-store-backends.js';
 

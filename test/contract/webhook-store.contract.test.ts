@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { SqlSessionStore } from '../../src/adapters/store/sql-session-store.js';
 import { SqlWebhookStore } from '../../src/adapters/store/sql-webhook-store.js';
 import type { Webhook, WebhookAttempt, WebhookEvent, WebhookEventName } from '../../src/core/webhook.js';
-import type { SessionStore } from '../../src/ports/session-store.js';
-import type { WebhookStore } from '../../src/ports/webhook-store.js';
+import type { SessionStore } from '../../src/core/ports/session-store.js';
+import type { WebhookStore } from '../../src/core/ports/webhook-store.js';
 import { BACKENDS, type Backend } from './session-store-backends.js';
 
 // One suite for the WebhookStore port, run against every database it is built for.

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/ports/clock.js';
+import type { Clock } from '../../src/core/ports/clock.js';
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {

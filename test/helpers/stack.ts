@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { SessionEvents } from '../../src/core/session-events.js';
 import { SessionService } from '../../src/core/sessions.js';
 import { createApiKey } from '../../src/core/tenants.js';
-import type { Clock } from '../../src/ports/clock.js';
+import type { Clock } from '../../src/core/ports/clock.js';
 import { TestClock } from './clock.js';
 import { tempDataDir } from './server.js';
 

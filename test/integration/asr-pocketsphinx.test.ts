@@ -7,7 +7,7 @@ import { DRUG_WORDS } from '../../src/adapters/asr/medical/lexicon.js';
 import { tokens } from '../../src/adapters/asr/text.js';
 import { termScore, wordErrorRate } from '../../src/adapters/asr/wer.js';
 import { decodeToPcm } from '../../src/audio/decode.js';
-import type { Transcription } from '../../src/ports/transcriber.js';
+import type { Transcription } from '../../src/core/ports/transcriber.js';
 
 const AUDIO = path.resolve(import.meta.dirname, '../../../shared/data/audio');
 const reference = tokens(

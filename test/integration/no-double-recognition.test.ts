@@ -7,8 +7,8 @@ import { PocketsphinxTranscriber } from '../../src/adapters/asr/pocketsphinx/ind
 import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
-import type { Job } from '../../src/ports/job-queue.js';
-import type { Transcriber } from '../../src/ports/transcriber.js';
+import type { Job } from '../../src/core/ports/job-queue.js';
+import type { Transcriber } from '../../src/core/ports/transcriber.js';
 import { ChunkTranscriber } from '../../src/worker/chunk-transcriber.js';
 import { processSession } from '../../src/worker/process-session.js';
 import { transcribeChunk } from '../../src/worker/transcribe-chunk.js';

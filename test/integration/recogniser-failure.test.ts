@@ -8,8 +8,8 @@ import { PocketsphinxTranscriber } from '../../src/adapters/asr/pocketsphinx/ind
 import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { readWav, writeWav } from '../../src/audio/wav.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
-import { systemClock } from '../../src/ports/clock.js';
-import type { Transcriber } from '../../src/ports/transcriber.js';
+import { systemClock } from '../../src/core/ports/clock.js';
+import type { Transcriber } from '../../src/core/ports/transcriber.js';
 import { ChunkTranscriber } from '../../src/worker/chunk-transcriber.js';
 import { processSession } from '../../src/worker/process-session.js';
 import { transcribeChunk } from '../../src/worker/transcribe-chunk.js';

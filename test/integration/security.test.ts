@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { writeWav } from '../../src/audio/wav.js';
 import { ApiKeyAuthenticator } from '../../src/core/auth.js';
 import { generateApiKey, hashApiKey, hashesMatch } from '../../src/core/keys.js';
-import type { SessionStore } from '../../src/ports/session-store.js';
+import type { SessionStore } from '../../src/core/ports/session-store.js';
 import { backendEnv } from '../helpers/backend.js';
 import { api, ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
 

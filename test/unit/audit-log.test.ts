@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import pino from 'pino';
 import { SqlAuditLog } from '../../src/adapters/audit/sql-audit-log.js';
 import { openDatabase, type OpenedDatabase } from '../../src/adapters/db/open.js';
-import type { AuditEntry } from '../../src/ports/audit-log.js';
+import type { AuditEntry } from '../../src/core/ports/audit-log.js';
 import { pruneAuditLog } from '../../src/worker/sweeper.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempDataDir } from '../helpers/server.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration } from '../../src/adapters/extract/rules/dosing.js';
 import { normalizeText } from '../../src/adapters/extract/rules/text.js';
 import { extractTemplates } from '../../src/adapters/extract/rules/index.js';
-import type { ExtractionInput } from '../../src/ports/extractor.js';
+import type { ExtractionInput } from '../../src/core/ports/extractor.js';
 
 const n = (s: string) => normalizeText(s).norm;
 

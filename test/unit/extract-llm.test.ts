@@ -6,7 +6,7 @@ import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { selectExtractor } from '../../src/adapters/extract/select.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { TEMPLATE_SPECS } from '../../src/core/templates/definitions.js';
-import type { ExtractionInput } from '../../src/ports/extractor.js';
+import type { ExtractionInput } from '../../src/core/ports/extractor.js';
 import { startFakeLlm, type FakeLlm } from '../helpers/fake-llm.js';
 
 const input: ExtractionInput = {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { extractTemplates, parseTranscriptText, RulesExtractor } from '../../src/adapters/extract/rules/index.js';
 import { TEMPLATE_SPECS } from '../../src/core/templates/definitions.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
-import type { Evidence, ExtractionInput, TemplateExtraction, TranscriptLine } from '../../src/ports/extractor.js';
+import type { Evidence, ExtractionInput, TemplateExtraction, TranscriptLine } from '../../src/core/ports/extractor.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const audioDir = path.resolve(root, '..', 'shared', 'data', 'audio');

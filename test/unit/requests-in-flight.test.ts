@@ -9,7 +9,7 @@ import { migrateToLatest } from '../../src/adapters/db/migrations.js';
 import { openSqlite } from '../../src/adapters/db/sqlite.js';
 import { SqliteJobQueue } from '../../src/adapters/queue/sql-job-queue.js';
 import { RequestsInFlight } from '../../src/http/requests-in-flight.js';
-import { systemClock } from '../../src/ports/clock.js';
+import { systemClock } from '../../src/core/ports/clock.js';
 import { Worker } from '../../src/worker/worker.js';
 import { tempDataDir } from '../helpers/server.js';
 

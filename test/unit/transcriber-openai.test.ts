@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { AsrServerError, OpenAiTranscriber, parseSegments } from '../../src/adapters/asr/openai/index.js';
 import { readWav } from '../../src/audio/wav.js';
-import { PermanentTranscriberError } from '../../src/ports/transcriber.js';
+import { PermanentTranscriberError } from '../../src/core/ports/transcriber.js';
 import { freePort } from '../helpers/server.js';
 
 const KEY = 'sk-test-Zq8vN3kD0pL5wX2rT7yB';

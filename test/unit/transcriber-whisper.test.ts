@@ -14,7 +14,7 @@ import {
   checkWhisperModelFile, resolveWhisperModel, toTranscriptSegments, whisperLanguage, WhisperCppTranscriber,
   WhisperModelMissingError, WhisperUnavailableError,
 } from '../../src/adapters/asr/whisper-cpp/index.js';
-import { PermanentTranscriberError } from '../../src/ports/transcriber.js';
+import { PermanentTranscriberError } from '../../src/core/ports/transcriber.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whisper-test-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

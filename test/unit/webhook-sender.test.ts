@@ -12,7 +12,7 @@ import { disallowedRange } from '../../src/adapters/webhook/address-guard.js';
 import { HttpWebhookSender } from '../../src/adapters/webhook/http-webhook-sender.js';
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../src/adapters/webhook/retry-after.js';
 import { verifyWebhookSignature } from '../../src/core/webhook-signature.js';
-import type { WebhookRequest } from '../../src/ports/webhook-sender.js';
+import type { WebhookRequest } from '../../src/core/ports/webhook-sender.js';
 import { freePort } from '../helpers/server.js';
 
 const SECRET = 'whsec_test_Hn4mQ8wE1rT6yU3i';

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { migrateToLatest } from '../../src/adapters/db/migrations.js';
 import { openSqlite } from '../../src/adapters/db/sqlite.js';
 import { SqliteJobQueue } from '../../src/adapters/queue/sql-job-queue.js';
-import { systemClock } from '../../src/ports/clock.js';
+import { systemClock } from '../../src/core/ports/clock.js';
 import { Worker } from '../../src/worker/worker.js';
 import { tempDataDir } from '../helpers/server.js';
 

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { TranscriberInfo } from '../../core/discovery.js';
-import type { Transcriber } from '../../ports/transcriber.js';
+import type { Transcriber } from '../../core/ports/transcriber.js';
 import { OpenAiTranscriber } from './openai/index.js';
 import { defaultMedicalVocabulary, PocketsphinxTranscriber } from './pocketsphinx/index.js';
 import { checkModel, defaultModelPaths } from './pocketsphinx/native.js';

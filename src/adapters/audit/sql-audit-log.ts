@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { uuidV7 } from '../../core/ids.js';
-import { auditRecord, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../ports/audit-log.js';
+import { auditRecord, type AuditEntry, type AuditLog, type AuditQuery, type StoredAuditEntry } from '../../core/ports/audit-log.js';
 
 const BATCH = 500;
 const INSERT_ROWS = 200;

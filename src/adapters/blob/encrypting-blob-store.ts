@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { BlobStore, PutResult } from '../../ports/blob-store.js';
+import type { BlobStore, PutResult } from '../../core/ports/blob-store.js';
 
 /** One AES-256 key and the id stored in every blob it wrote. */
 export interface EncryptionKey {

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BlobStore, PutResult } from '../../ports/blob-store.js';
-import { StorageFullError, isStorageFullCode } from '../../ports/storage-full.js';
+import type { BlobStore, PutResult } from '../../core/ports/blob-store.js';
+import { StorageFullError, isStorageFullCode } from '../../core/ports/storage-full.js';
 
 /**
  * Blobs as files under one root. A put writes a temp file, fsyncs it, renames it

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import type { BlobStore } from '../../ports/blob-store.js';
+import type { BlobStore } from '../../core/ports/blob-store.js';
 import { EncryptingBlobStore } from './encrypting-blob-store.js';
 import { FsBlobStore } from './fs-blob-store.js';
 import { S3BlobStore } from './s3-blob-store.js';

@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import type { BlobStore, PutResult } from '../../ports/blob-store.js';
-import { StoreUnavailableError } from '../../ports/store-unavailable.js';
+import type { BlobStore, PutResult } from '../../core/ports/blob-store.js';
+import { StoreUnavailableError } from '../../core/ports/store-unavailable.js';
 
 export interface S3BlobStoreOptions {
   bucket: string;

@@ -10,7 +10,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { StoreUnavailableError } from '../../ports/store-unavailable.js';
+import { StoreUnavailableError } from '../../core/ports/store-unavailable.js';
 import type { Database } from './schema.js';
 
 const INT8_OID = 20;

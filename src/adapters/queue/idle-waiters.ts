@@ -1,4 +1,4 @@
-import type { JobKind } from '../../ports/job-queue.js';
+import type { JobKind } from '../../core/ports/job-queue.js';
 
 /** Idle claim loops of this process: an enqueue wakes one that takes its kind, not all. */
 export class IdleWaiters {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { ConfigError, type Config } from '../../config.js';
-import type { Clock } from '../../ports/clock.js';
-import type { JobQueue } from '../../ports/job-queue.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { JobQueue } from '../../core/ports/job-queue.js';
 import type { DatabaseDialect } from '../db/open.js';
 import type { Database } from '../db/schema.js';
 import type { BackoffPolicy } from './backoff.js';

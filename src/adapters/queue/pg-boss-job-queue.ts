@@ -1,9 +1,9 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
-import type { Clock } from '../../ports/clock.js';
-import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
-import type { SessionTx } from '../../ports/session-store.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../core/ports/job-queue.js';
+import type { SessionTx } from '../../core/ports/session-store.js';
 import type { Database } from '../db/schema.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { PgJobNotifier } from './pg-job-notifier.js';

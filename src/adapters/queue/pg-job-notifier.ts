@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { JobKind } from '../../ports/job-queue.js';
+import type { JobKind } from '../../core/ports/job-queue.js';
 import { IdleWaiters } from './idle-waiters.js';
 
 const RECONNECT_MS = 1000;

@@ -1,8 +1,8 @@
 import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import { newJobId } from '../../core/ids.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../ports/job-queue.js';
-import type { SessionTx } from '../../ports/session-store.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../core/ports/job-queue.js';
+import type { SessionTx } from '../../core/ports/session-store.js';
 import type { Database, JobsTable } from '../db/schema.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { IdleWaiters } from './idle-waiters.js';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Clock } from '../../ports/clock.js';
-import type { RateLimitCounter } from '../../ports/rate-limit-counter.js';
+import type { Clock } from '../../core/ports/clock.js';
+import type { RateLimitCounter } from '../../core/ports/rate-limit-counter.js';
 import { dialectOf } from '../db/open.js';
 import type { Database } from '../db/schema.js';
 

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../../core/session.js';
 import { OPEN_STATUSES } from '../../core/session.js';
-import type { ApiKeyRecord, SessionStore, SessionTx, Tenant } from '../../ports/session-store.js';
+import type { ApiKeyRecord, SessionStore, SessionTx, Tenant } from '../../core/ports/session-store.js';
 import { dialectOf, type DatabaseDialect } from '../db/open.js';
 import type { ChunksTable, ChunkTranscriptsTable, Database, SessionsTable } from '../db/schema.js';
 

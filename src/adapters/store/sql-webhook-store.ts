@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookEventName } from '../../core/webhook.js';
-import type { SessionTx } from '../../ports/session-store.js';
-import type { DeliveryToSend, WebhookStore } from '../../ports/webhook-store.js';
+import type { SessionTx } from '../../core/ports/session-store.js';
+import type { DeliveryToSend, WebhookStore } from '../../core/ports/webhook-store.js';
 import type { Database, WebhookAttemptsTable, WebhooksTable } from '../db/schema.js';
 
 const iso = (d: Date): string => d.toISOString();

@@ -11,7 +11,7 @@ import {
   WEBHOOK_SIGNATURE_HEADER,
   signWebhook,
 } from '../../core/webhook-signature.js';
-import type { WebhookOutcome, WebhookRequest, WebhookSender } from '../../ports/webhook-sender.js';
+import type { WebhookOutcome, WebhookRequest, WebhookSender } from '../../core/ports/webhook-sender.js';
 import { isTransientStatus } from '../http-client.js';
 import { DisallowedAddressError, disallowedRange, guardedLookup, ipLiteral, resolveChecked, type LookupFn } from './address-guard.js';
 import { parseRetryAfter } from './retry-after.js';

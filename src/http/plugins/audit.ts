@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { AuditEntry, AuditLog } from '../../ports/audit-log.js';
+import type { AuditEntry, AuditLog } from '../../core/ports/audit-log.js';
 
 /** `METHOD route-pattern` → audit action; other authenticated routes are recorded as `request`. */
 const ACTIONS: Record<string, string> = {

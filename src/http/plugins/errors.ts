@@ -2,8 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../../core/errors.js';
-import { StoreUnavailableError } from '../../ports/store-unavailable.js';
-import { StorageFullError, isStorageFullCode } from '../../ports/storage-full.js';
+import { StoreUnavailableError } from '../../core/ports/store-unavailable.js';
+import { StorageFullError, isStorageFullCode } from '../../core/ports/storage-full.js';
 
 interface ValidationIssue {
   keyword: string;

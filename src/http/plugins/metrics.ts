@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { JobQueue } from '../../ports/job-queue.js';
+import type { JobQueue } from '../../core/ports/job-queue.js';
 
 /** Prometheus metrics: request rate and latency per route, queue depth. */
 export function createMetrics(

@@ -1,7 +1,7 @@
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../core/errors.js';
-import type { RateLimitCounter } from '../../ports/rate-limit-counter.js';
+import type { RateLimitCounter } from '../../core/ports/rate-limit-counter.js';
 
 /** @fastify/rate-limit's store interface over a shared RateLimitCounter. */
 function counterStore(counter: RateLimitCounter): FastifyRateLimitStoreCtor {

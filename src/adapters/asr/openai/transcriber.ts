@@ -10,7 +10,7 @@
 import { samplesToSeconds } from '../../../audio/pcm.js';
 import { writeWav } from '../../../audio/wav.js';
 import { isTransientStatus, openAiEndpoint } from '../../http-client.js';
-import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../ports/transcriber.js';
+import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../core/ports/transcriber.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from '../whisper-cpp/languages.js';
 
 const MAX_MESSAGE = 300;

@@ -1,5 +1,5 @@
 /** Messages between PocketsphinxTranscriber (main thread) and its worker. */
-import type { TranscriptSegment } from '../../../ports/transcriber.js';
+import type { TranscriptSegment } from '../../../core/ports/transcriber.js';
 import type { EngineOptions } from './engine.js';
 
 export interface WorkerInit {

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fork, type ChildProcess } from 'node:child_process';
-import type { Transcriber, Transcription } from '../../../ports/transcriber.js';
+import type { Transcriber, Transcription } from '../../../core/ports/transcriber.js';
 import { EngineProcess } from '../engine-process.js';
 import type { EngineOptions } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';

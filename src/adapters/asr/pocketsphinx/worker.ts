@@ -6,7 +6,7 @@
  */
 import { SAMPLE_RATE } from '../../../audio/pcm.js';
 import { segmentsFromProbabilities, SileroVad, splitAtPauses, type SpeechSegment } from '../../../audio/vad.js';
-import type { TranscriptSegment } from '../../../ports/transcriber.js';
+import type { TranscriptSegment } from '../../../core/ports/transcriber.js';
 import { PocketsphinxEngine, type DecodedWord } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';
 

@@ -1,4 +1,4 @@
-import type { TranscriptSegment } from '../../../ports/transcriber.js';
+import type { TranscriptSegment } from '../../../core/ports/transcriber.js';
 import type { RawSegment } from './protocol.js';
 
 /** Whisper's annotations for what is not speech: `[BLANK_AUDIO]`, `(music)`, `*coughs*`, `[ Silence ]`. */

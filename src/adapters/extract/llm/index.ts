@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { TemplateDefinition } from '../../../core/templates/registry.js';
 import { TemplateRegistry } from '../../../core/templates/registry.js';
-import type { ExtractionInput, Extractor, TemplateExtraction } from '../../../ports/extractor.js';
+import type { ExtractionInput, Extractor, TemplateExtraction } from '../../../core/ports/extractor.js';
 import { ChatClient, LlmRequestError, LlmTimeoutError, type ChatClientOptions } from './chat-client.js';
 import { createAjv, OutputValidator } from './output-validator.js';
 import { correctionMessage, initialMessages } from './prompt.js';

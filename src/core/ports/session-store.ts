@@ -1,4 +1,4 @@
-import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../core/session.js';
+import type { ChunkTranscript, Session, SessionResult, SessionStatus, StoredChunk } from '../session.js';
 
 export interface Tenant {
   id: string;

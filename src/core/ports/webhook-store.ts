@@ -1,4 +1,4 @@
-import type { DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent } from '../core/webhook.js';
+import type { DeliveryStatus, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent } from '../webhook.js';
 import type { SessionTx } from './session-store.js';
 
 /** What a delivery attempt needs: the delivery, its event and its webhook (deleted or not). */
