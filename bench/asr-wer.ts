@@ -16,11 +16,11 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PocketsphinxTranscriber, type PocketsphinxTranscriberOptions } from '../src/adapters/asr/pocketsphinx/index.js';
-import { DRUG_WORDS } from '../src/adapters/asr/medical/lexicon.js';
-import { normalizeText, tokens } from '../src/adapters/asr/text.js';
-import { align, termScore } from '../src/adapters/asr/wer.js';
-import { decodeToPcm } from '../src/audio/decode.js';
+import { PocketsphinxTranscriber, type PocketsphinxTranscriberOptions } from '../src/speech/recognisers/pocketsphinx/index.js';
+import { DRUG_WORDS } from '../scripts/lib/medical-lexicon.js';
+import { normalizeText, tokens } from '../src/speech/recognisers/text.js';
+import { align, termScore } from './lib/wer.js';
+import { decodeToPcm } from '../src/speech/audio/decode.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const shared = path.resolve(process.env.OPENSCRIBE_SHARED_DATA ?? path.join(root, '..', 'shared', 'data'));
@@ -205,7 +205,7 @@ async function main() {
   if (args.has('--sweep')) {
     const sweep: Record<string, unknown>[] = [];
     for (const w of [0.3, 0.7]) {
-      const r = await run(`w=${w}`, { vocabulary: { ...(await import('../src/adapters/asr/pocketsphinx/index.js')).defaultMedicalVocabulary(), lmWeight: w } }, list, audio);
+      const r = await run(`w=${w}`, { vocabulary: { ...(await import('../src/speech/recognisers/pocketsphinx/index.js')).defaultMedicalVocabulary(), lmWeight: w } }, list, audio);
       sweep.push({ lm_weight: w, wer: r.wer, drug_name_error_rate: r.drug_name_error_rate, rtf: r.rtf, cpu_rtf: r.cpu_rtf });
     }
     const novad = await run('after-novad', { vad: false }, list, audio);

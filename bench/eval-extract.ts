@@ -17,11 +17,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ExtractionInput, TranscriptLine } from '../src/core/ports/extractor.js';
-import { extractTemplates, normalizeDrugName, parseTranscriptText } from '../src/adapters/extract/rules/index.js';
-import { drugMatcher } from '../src/adapters/extract/rules/medications.js';
-import { negationStatus } from '../src/adapters/extract/rules/negation.js';
-import { normalizeText, splitSentences } from '../src/adapters/extract/rules/text.js';
-import { findVitals } from '../src/adapters/extract/rules/vitals.js';
+import { extractTemplates, normalizeDrugName, parseTranscriptText } from '../src/extraction/rules/index.js';
+import { drugMatcher } from '../src/extraction/rules/medications.js';
+import { negationStatus } from '../src/extraction/rules/negation.js';
+import { normalizeText, splitSentences } from '../src/extraction/rules/text.js';
+import { findVitals } from '../src/extraction/rules/vitals.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dataDir = path.resolve(root, '..', 'shared', 'data');

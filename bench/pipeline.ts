@@ -18,11 +18,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PocketsphinxTranscriber } from '../src/adapters/asr/pocketsphinx/index.js';
-import { tokens } from '../src/adapters/asr/text.js';
-import { wordErrorRate } from '../src/adapters/asr/wer.js';
-import { locateFfmpeg } from '../src/audio/ffmpeg.js';
-import { readWav, writeWav } from '../src/audio/wav.js';
+import { PocketsphinxTranscriber } from '../src/speech/recognisers/pocketsphinx/index.js';
+import { tokens } from '../src/speech/recognisers/text.js';
+import { wordErrorRate } from './lib/wer.js';
+import { locateFfmpeg } from '../src/speech/audio/ffmpeg.js';
+import { readWav, writeWav } from '../src/speech/audio/wav.js';
 import {
   cutsAtPauses, FESTIVAL_CACHE, loadAciBenchDialogue, shortHash, splitLongLines, synthesiseDialogue, type TimedUtterance,
 } from '../test/helpers/festival.js';

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { readWav, writeWav } from '../src/audio/wav.js';
+import { readWav, writeWav } from '../src/speech/audio/wav.js';
 import { startWorker, type RunningWorker } from '../test/helpers/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/postgres.js';
 import { api, createKey, SHARED, startServer, tempDataDir, type RunningServer } from '../test/helpers/server.js';

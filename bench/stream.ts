@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readWav } from '../src/audio/wav.js';
+import { readWav } from '../src/speech/audio/wav.js';
 import { api, createKey, ROOT, startServer, tempDataDir } from '../test/helpers/server.js';
 import { CONSULTATION, pcmFrames, StreamClient } from '../test/integration/stream-client.js';
 import { machineInfo } from './lib/machine.js';

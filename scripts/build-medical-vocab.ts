@@ -6,7 +6,7 @@
  *   models/medical/medical.dict  pronunciations for drug names, clinical terms,
  *                                abbreviations and the dialogue corpus' words
  *                                that CMUdict lacks (hand-written phones from
- *                                src/adapters/asr/medical/lexicon.ts, otherwise
+ *                                scripts/lib/medical-lexicon.ts, otherwise
  *                                Festival's CMU letter-to-sound rules)
  *   models/medical/medical.lm    a trigram LM (ARPA) of doctor–patient talk from
  *                                ACI-BENCH train + PriMock57 dialogues, with every
@@ -20,10 +20,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLINICAL_TERMS, DRUGS, DRUG_WORDS, SPELLED, spelledPhones, type LexiconEntry } from '../src/adapters/asr/medical/lexicon.js';
-import { buildArpa } from '../src/adapters/asr/medical/ngram.js';
-import { DEBIAN_MODEL_DIR } from '../src/adapters/asr/pocketsphinx/native.js';
-import { normalizeText } from '../src/adapters/asr/text.js';
+import { CLINICAL_TERMS, DRUGS, DRUG_WORDS, SPELLED, spelledPhones, type LexiconEntry } from './lib/medical-lexicon.js';
+import { buildArpa } from './lib/ngram.js';
+import { DEBIAN_MODEL_DIR } from '../src/speech/recognisers/pocketsphinx/native.js';
+import { normalizeText } from '../src/speech/recognisers/text.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const argData = process.argv.indexOf('--data');

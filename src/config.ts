@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isModelName, isModelPath } from './adapters/asr/whisper-cpp/models.js';
+import { isModelName, isModelPath } from './speech/recognisers/whisper-cpp/models.js';
 
 /** Typed configuration, read from the environment and validated once at start-up. */
 export interface ModelConfig {

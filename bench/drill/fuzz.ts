@@ -8,8 +8,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
-import { extractTemplates } from '../../src/adapters/extract/rules/index.js';
-import { createAjv } from '../../src/adapters/extract/llm/output-validator.js';
+import { extractTemplates } from '../../src/extraction/rules/index.js';
+import { createAjv } from '../../src/extraction/llm/output-validator.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { audioBytes, createSessionBody, endSessionBody, fileName, headerSafeString, noiseHeaders } from '../../test/helpers/arbitraries.js';
 import { ROOT } from '../../test/helpers/server.js';

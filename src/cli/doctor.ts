@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { locateFfmpeg } from '../audio/ffmpeg.js';
+import { locateFfmpeg } from '../speech/audio/ffmpeg.js';
 import type { Config } from '../config.js';
 
 export type CheckResult = { ok: true; detail: string; warn?: boolean } | { ok: false; detail: string; fix: string };
@@ -42,7 +42,7 @@ function recogniserChecks(config: Config): Check[] {
   const pocketsphinx: Check = {
     name: 'pocketsphinx',
     async run() {
-      const { checkModel, defaultModelPaths, loadApi } = await import('../adapters/asr/pocketsphinx/native.js');
+      const { checkModel, defaultModelPaths, loadApi } = await import('../speech/recognisers/pocketsphinx/native.js');
       try {
         checkModel(defaultModelPaths());
         loadApi();
@@ -55,8 +55,8 @@ function recogniserChecks(config: Config): Check[] {
   const whisper = (required: boolean): Check => ({
     name: 'whisper model',
     async run() {
-      const { resolveWhisperModel } = await import('../adapters/asr/whisper-cpp/models.js');
-      const { checkWhisperModelFile } = await import('../adapters/asr/whisper-cpp/model-file.js');
+      const { resolveWhisperModel } = await import('../speech/recognisers/whisper-cpp/models.js');
+      const { checkWhisperModelFile } = await import('../speech/recognisers/whisper-cpp/model-file.js');
       const model = resolveWhisperModel(config.whisper.model, config.modelsDir);
       if (!fs.existsSync(model.path)) {
         const fix = model.isPath ? `put the model at ${model.path} or fix OPENSCRIBE_WHISPER_MODEL` : `openscribe models pull ${model.name}`;

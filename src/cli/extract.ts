@@ -1,5 +1,5 @@
 import { text as readAll } from 'node:stream/consumers';
-import { parseTranscriptText } from '../adapters/extract/rules/index.js';
+import { parseTranscriptText } from '../extraction/rules/index.js';
 import { TemplateRegistry } from '../core/templates/registry.js';
 import type { Extractor, TemplateExtraction } from '../core/ports/extractor.js';
 

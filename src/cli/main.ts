@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
-import { selectExtractor } from '../adapters/extract/select.js';
+import { selectExtractor } from '../extraction/select.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { runAudit, type AuditCommand } from './audit.js';
 import { runBlobsReencrypt } from './blobs.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { isModelName, KNOWN_WHISPER_MODELS, knownWhisperModel, modelFileName, resolveWhisperModel } from '../adapters/asr/whisper-cpp/index.js';
+import { isModelName, KNOWN_WHISPER_MODELS, knownWhisperModel, modelFileName, resolveWhisperModel } from '../speech/recognisers/whisper-cpp/index.js';
 import type { Config } from '../config.js';
 
 export interface PullOptions {

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { writeWav } from '../audio/wav.js';
+import { writeWav } from '../speech/audio/wav.js';
 import { ProtocolError } from '../core/errors.js';
 import type { SessionService } from '../core/sessions.js';
 import type { Segmenter } from './segmenter.js';

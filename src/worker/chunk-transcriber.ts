@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import {
   decodeChunk, looksStandalone, SileroVad, slicePcm, splitAtPauses, UndecodableAudioError, VadUnavailableError,
   type ReopenableSource,
-} from '../audio/index.js';
+} from '../speech/audio/index.js';
 import type { ChunkSegment, ChunkTranscript, ProcessingError, Session, StoredChunk } from '../core/session.js';
 import type { BlobStore } from '../core/ports/blob-store.js';
 import type { Clock } from '../core/ports/clock.js';

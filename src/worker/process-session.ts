@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { FfmpegMissingError } from '../audio/index.js';
+import { FfmpegMissingError } from '../speech/audio/index.js';
 import { transcriptLines, transcriptText } from '../core/speakers.js';
 import { appendChunkSegments } from '../core/transcript-so-far.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { readWav, writeWav } from '../../src/audio/wav.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
 import { SAMPLE_RATE, synthesiseDialogue, type SynthesisedDialogue } from '../helpers/festival.js';
 import { createKey, ROOT, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';
 

@@ -13,9 +13,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { locateFfmpeg } from '../../src/audio/ffmpeg.js';
-import { readWav, writeWav } from '../../src/audio/wav.js';
-import { normalizeText } from '../../src/adapters/asr/text.js';
+import { locateFfmpeg } from '../../src/speech/audio/ffmpeg.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
+import { normalizeText } from '../../src/speech/recognisers/text.js';
 import { SHARED } from './server.js';
 
 export type Speaker = 'doctor' | 'patient';

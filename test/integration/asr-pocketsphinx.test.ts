@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { PocketsphinxTranscriber, TranscriberError } from '../../src/adapters/asr/pocketsphinx/index.js';
-import { DRUG_WORDS } from '../../src/adapters/asr/medical/lexicon.js';
-import { tokens } from '../../src/adapters/asr/text.js';
-import { termScore, wordErrorRate } from '../../src/adapters/asr/wer.js';
-import { decodeToPcm } from '../../src/audio/decode.js';
+import { PocketsphinxTranscriber, TranscriberError } from '../../src/speech/recognisers/pocketsphinx/index.js';
+import { DRUG_WORDS } from '../../scripts/lib/medical-lexicon.js';
+import { tokens } from '../../src/speech/recognisers/text.js';
+import { termScore, wordErrorRate } from '../../bench/lib/wer.js';
+import { decodeToPcm } from '../../src/speech/audio/decode.js';
 import type { Transcription } from '../../src/core/ports/transcriber.js';
 
 const AUDIO = path.resolve(import.meta.dirname, '../../../shared/data/audio');

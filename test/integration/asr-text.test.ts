@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildArpa, parseArpa } from '../../src/adapters/asr/medical/ngram.js';
-import { DRUGS, DRUG_WORDS } from '../../src/adapters/asr/medical/lexicon.js';
-import { parseDictFile, defaultMedicalVocabulary } from '../../src/adapters/asr/pocketsphinx/engine.js';
-import { normalizeText, numberToWords } from '../../src/adapters/asr/text.js';
-import { align, termScore, wordErrorRate } from '../../src/adapters/asr/wer.js';
+import { buildArpa, parseArpa } from '../../scripts/lib/ngram.js';
+import { DRUGS, DRUG_WORDS } from '../../scripts/lib/medical-lexicon.js';
+import { parseDictFile, defaultMedicalVocabulary } from '../../src/speech/recognisers/pocketsphinx/engine.js';
+import { normalizeText, numberToWords } from '../../src/speech/recognisers/text.js';
+import { align, termScore, wordErrorRate } from '../../bench/lib/wer.js';
 import fs from 'node:fs';
-import { DEBIAN_MODEL_DIR } from '../../src/adapters/asr/pocketsphinx/native.js';
+import { DEBIAN_MODEL_DIR } from '../../src/speech/recognisers/pocketsphinx/native.js';
 
 test('normalizeText writes clinical text the way it is spoken', () => {
   assert.equal(normalizeText('BP 158/96, pulse 82.'), 'bp one fifty eight over ninety six pulse eighty two');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { writeWav } from '../../src/audio/wav.js';
+import { writeWav } from '../../src/speech/audio/wav.js';
 import { backendEnv } from '../helpers/backend.js';
 import { api, ROOT, startServer, tempDataDir, waitForFinished } from '../helpers/server.js';
 

@@ -13,7 +13,7 @@ import {
   UnsupportedVersionError,
   WebhookNotFoundError,
 } from '../../src/client/index.js';
-import { writeWav } from '../../src/audio/wav.js';
+import { writeWav } from '../../src/speech/audio/wav.js';
 import { serverWithKey, type RunningServer } from '../helpers/server.js';
 
 let server: RunningServer;

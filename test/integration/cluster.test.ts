@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { readWav, writeWav } from '../../src/audio/wav.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
 import { completedJobs, startWorker, type RunningWorker } from '../helpers/cluster.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { api, createKey, SHARED, startServer, tempDataDir, type RunningServer } from '../helpers/server.js';

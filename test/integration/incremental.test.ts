@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readWav, writeWav } from '../../src/audio/wav.js';
-import { tokens } from '../../src/adapters/asr/text.js';
-import { wordErrorRate } from '../../src/adapters/asr/wer.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
+import { tokens } from '../../src/speech/recognisers/text.js';
+import { wordErrorRate } from '../../bench/lib/wer.js';
 import { api, type RunningServer, serverWithKey, SHARED, waitForFinished } from '../helpers/server.js';
 
 // Incremental transcription with the real recogniser: chunks are recognised while

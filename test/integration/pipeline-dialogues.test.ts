@@ -3,10 +3,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { locateFfmpeg } from '../../src/audio/ffmpeg.js';
-import { readWav, writeWav } from '../../src/audio/wav.js';
-import { tokens } from '../../src/adapters/asr/text.js';
-import { wordErrorRate } from '../../src/adapters/asr/wer.js';
+import { locateFfmpeg } from '../../src/speech/audio/ffmpeg.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
+import { tokens } from '../../src/speech/recognisers/text.js';
+import { wordErrorRate } from '../../bench/lib/wer.js';
 import {
   cutsAtPauses,
   FESTIVAL_CACHE,

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { readWav, writeWav } from '../../src/audio/wav.js';
-import { tokens } from '../../src/adapters/asr/text.js';
-import { wordErrorRate } from '../../src/adapters/asr/wer.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
+import { tokens } from '../../src/speech/recognisers/text.js';
+import { wordErrorRate } from '../../bench/lib/wer.js';
 import { api, type RunningServer, runSession, serverWithKey, SHARED, type Upload, waitForFinished } from '../helpers/server.js';
 
 // End to end with the real recogniser: Festival speech → chunks → HTTP → PocketSphinx → rules extractor.

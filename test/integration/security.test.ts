@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { writeWav } from '../../src/audio/wav.js';
+import { writeWav } from '../../src/speech/audio/wav.js';
 import { ApiKeyAuthenticator } from '../../src/core/auth.js';
 import { generateApiKey, hashApiKey, hashesMatch } from '../../src/core/keys.js';
 import type { SessionStore } from '../../src/core/ports/session-store.js';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { openAdapters } from '../../src/app.js';
-import { readWav } from '../../src/audio/wav.js';
+import { readWav } from '../../src/speech/audio/wav.js';
 import { encodeMulaw } from '../../src/stream/mulaw.js';
 import { backendEnv } from '../helpers/backend.js';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readWav } from '../../src/audio/wav.js';
+import { readWav } from '../../src/speech/audio/wav.js';
 import fs from 'node:fs';
 import { CONSULTATION, pcmFrames, StreamClient, storedChunks } from './stream-client.js';
 import { startLoaded } from './stream-client.js';

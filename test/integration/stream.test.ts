@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { tokens } from '../../src/adapters/asr/text.js';
-import { wordErrorRate } from '../../src/adapters/asr/wer.js';
-import { readWav, writeWav } from '../../src/audio/wav.js';
+import { tokens } from '../../src/speech/recognisers/text.js';
+import { wordErrorRate } from '../../bench/lib/wer.js';
+import { readWav, writeWav } from '../../src/speech/audio/wav.js';
 import { decodeMulaw, encodeMulaw } from '../../src/stream/mulaw.js';
 import { StreamResampler } from '../../src/stream/resampler.js';
 import { api, type RunningServer, runSession, serverWithKey, waitForFinished } from '../helpers/server.js';

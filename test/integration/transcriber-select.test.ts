@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import pino from 'pino';
-import { describeConfiguredTranscriber, openTranscriber } from '../../src/adapters/asr/select.js';
+import { describeConfiguredTranscriber, openTranscriber } from '../../src/speech/recognisers/select.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { buildDiscovery } from '../../src/core/discovery.js';
 import { assertMsa } from '../helpers/msa.js';

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { decodeChunk } from '../../src/audio/chunks.js';
-import { decodeToPcm } from '../../src/audio/decode.js';
-import { UndecodableAudioError } from '../../src/audio/errors.js';
-import { writeWav } from '../../src/audio/wav.js';
+import { decodeChunk } from '../../src/speech/audio/chunks.js';
+import { decodeToPcm } from '../../src/speech/audio/decode.js';
+import { UndecodableAudioError } from '../../src/speech/audio/errors.js';
+import { writeWav } from '../../src/speech/audio/wav.js';
 
 const AUDIO = path.resolve(import.meta.dirname, '../../../shared/data/audio');
 const webm = fs.readFileSync(path.join(AUDIO, 'consult-hypertension.webm'));

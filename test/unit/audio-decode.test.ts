@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { decodePcmStream, decodeToPcm, countSamples } from '../../src/audio/decode.js';
-import { DecodeTimeoutError, FfmpegMissingError, UndecodableAudioError } from '../../src/audio/errors.js';
-import { locateFfmpeg } from '../../src/audio/ffmpeg.js';
-import { parseWavHeader, readWav, writeWav } from '../../src/audio/wav.js';
+import { decodePcmStream, decodeToPcm, countSamples } from '../../src/speech/audio/decode.js';
+import { DecodeTimeoutError, FfmpegMissingError, UndecodableAudioError } from '../../src/speech/audio/errors.js';
+import { locateFfmpeg } from '../../src/speech/audio/ffmpeg.js';
+import { parseWavHeader, readWav, writeWav } from '../../src/speech/audio/wav.js';
 
 const AUDIO = path.resolve(import.meta.dirname, '../../../shared/data/audio');
 const wavSeconds = (name: string) => parseWavHeader(fs.readFileSync(path.join(AUDIO, name))).durationSec;

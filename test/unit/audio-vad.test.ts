@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { decodeToPcm } from '../../src/audio/decode.js';
-import { SileroVad, segmentsFromProbabilities, splitAtPauses, VAD_FRAME, type SpeechSegment } from '../../src/audio/vad.js';
+import { decodeToPcm } from '../../src/speech/audio/decode.js';
+import { SileroVad, segmentsFromProbabilities, splitAtPauses, VAD_FRAME, type SpeechSegment } from '../../src/speech/audio/vad.js';
 
 const AUDIO = path.resolve(import.meta.dirname, '../../../shared/data/audio');
 let vad: SileroVad;

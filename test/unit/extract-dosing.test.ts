@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration } from '../../src/adapters/extract/rules/dosing.js';
-import { normalizeText } from '../../src/adapters/extract/rules/text.js';
-import { extractTemplates } from '../../src/adapters/extract/rules/index.js';
+import { findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration } from '../../src/extraction/rules/dosing.js';
+import { normalizeText } from '../../src/extraction/rules/text.js';
+import { extractTemplates } from '../../src/extraction/rules/index.js';
 import type { ExtractionInput } from '../../src/core/ports/extractor.js';
 
 const n = (s: string) => normalizeText(s).norm;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
-import { chatCompletionsUrl, LlmExtractor, type LlmExtractorOptions } from '../../src/adapters/extract/llm/index.js';
-import { toWireSchema } from '../../src/adapters/extract/llm/strict-schema.js';
-import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
-import { selectExtractor } from '../../src/adapters/extract/select.js';
+import { chatCompletionsUrl, LlmExtractor, type LlmExtractorOptions } from '../../src/extraction/llm/index.js';
+import { toWireSchema } from '../../src/extraction/llm/strict-schema.js';
+import { RulesExtractor } from '../../src/extraction/rules/index.js';
+import { selectExtractor } from '../../src/extraction/select.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { TEMPLATE_SPECS } from '../../src/core/templates/definitions.js';
 import type { ExtractionInput } from '../../src/core/ports/extractor.js';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { extractTemplates, parseTranscriptText } from '../../src/adapters/extract/rules/index.js';
+import { extractTemplates, parseTranscriptText } from '../../src/extraction/rules/index.js';
 
 interface Med { generic_name: string; action: string }
 

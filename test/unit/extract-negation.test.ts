@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { negationStatus, answerPolarity, isQuestion } from '../../src/adapters/extract/rules/negation.js';
-import { normalizeText, splitSentences } from '../../src/adapters/extract/rules/text.js';
-import { extractTemplates, parseTranscriptText } from '../../src/adapters/extract/rules/index.js';
+import { negationStatus, answerPolarity, isQuestion } from '../../src/extraction/rules/negation.js';
+import { normalizeText, splitSentences } from '../../src/extraction/rules/text.js';
+import { extractTemplates, parseTranscriptText } from '../../src/extraction/rules/index.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const set = JSON.parse(fs.readFileSync(path.join(root, 'test', 'fixtures', 'negation-phrases.json'), 'utf8')) as {

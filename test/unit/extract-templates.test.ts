@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 import fc from 'fast-check';
-import { extractTemplates, parseTranscriptText, RulesExtractor } from '../../src/adapters/extract/rules/index.js';
+import { extractTemplates, parseTranscriptText, RulesExtractor } from '../../src/extraction/rules/index.js';
 import { TEMPLATE_SPECS } from '../../src/core/templates/definitions.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import type { Evidence, ExtractionInput, TemplateExtraction, TranscriptLine } from '../../src/core/ports/extractor.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { findVitals } from '../../src/adapters/extract/rules/vitals.js';
-import { normalizeText } from '../../src/adapters/extract/rules/text.js';
-import { extractTemplates } from '../../src/adapters/extract/rules/index.js';
+import { findVitals } from '../../src/extraction/rules/vitals.js';
+import { normalizeText } from '../../src/extraction/rules/text.js';
+import { extractTemplates } from '../../src/extraction/rules/index.js';
 
 const v = (s: string) => findVitals(normalizeText(s).norm).map((r) => [r.type, r.value2 !== null ? `${r.value}/${r.value2}` : r.value, r.unit]);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RulesExtractor } from '../../src/adapters/extract/rules/index.js';
+import { RulesExtractor } from '../../src/extraction/rules/index.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { processSession } from '../../src/worker/process-session.js';
 import { expireDueSessions, pruneWebhookLog, purgeOldAudio, reviveStrandedDeliveries, STRANDED_DELIVERY_MS } from '../../src/worker/sweeper.js';

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { AsrServerError, OpenAiTranscriber, parseSegments } from '../../src/adapters/asr/openai/index.js';
-import { readWav } from '../../src/audio/wav.js';
+import { AsrServerError, OpenAiTranscriber, parseSegments } from '../../src/speech/recognisers/openai/index.js';
+import { readWav } from '../../src/speech/audio/wav.js';
 import { PermanentTranscriberError } from '../../src/core/ports/transcriber.js';
 import { freePort } from '../helpers/server.js';
 

@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import {
   checkWhisperModelFile, resolveWhisperModel, toTranscriptSegments, whisperLanguage, WhisperCppTranscriber,
   WhisperModelMissingError, WhisperUnavailableError,
-} from '../../src/adapters/asr/whisper-cpp/index.js';
+} from '../../src/speech/recognisers/whisper-cpp/index.js';
 import { PermanentTranscriberError } from '../../src/core/ports/transcriber.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'whisper-test-'));

@@ -7,9 +7,9 @@
  * Nothing about the request is logged; errors carry the status and the
  * server's message with the key removed, never audio or transcript text.
  */
-import { samplesToSeconds } from '../../../audio/pcm.js';
-import { writeWav } from '../../../audio/wav.js';
-import { isTransientStatus, openAiEndpoint } from '../../http-client.js';
+import { samplesToSeconds } from '../../audio/pcm.js';
+import { writeWav } from '../../audio/wav.js';
+import { isTransientStatus, openAiEndpoint } from '../../../adapters/http-client.js';
 import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../core/ports/transcriber.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from '../whisper-cpp/languages.js';
 

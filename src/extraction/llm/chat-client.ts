@@ -3,8 +3,8 @@
  * Ollama, vLLM, llama.cpp server). Errors carry only status codes and identifiers,
  * never request or response bodies: those hold patient data.
  */
-import type { JsonSchema } from '../../../core/templates/schemas.js';
-import { isTransientStatus, openAiEndpoint } from '../../http-client.js';
+import type { JsonSchema } from '../../core/templates/schemas.js';
+import { isTransientStatus, openAiEndpoint } from '../../adapters/http-client.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

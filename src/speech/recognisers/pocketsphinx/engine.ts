@@ -12,7 +12,7 @@ import { checkModel, defaultModelPaths, loadApi, NGRAM_AUTO, PocketsphinxUnavail
 
 /** The committed medical vocabulary (models/medical at the package root). */
 export function defaultMedicalVocabulary(): { dict: string; lm: string } {
-  // src/adapters/asr/pocketsphinx/ and dist/adapters/asr/pocketsphinx/ are both four levels down
+  // src/speech/recognisers/pocketsphinx/ and dist/speech/recognisers/pocketsphinx/ are both four levels down
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'models', 'medical');
   return { dict: path.join(dir, 'medical.dict'), lm: path.join(dir, 'medical.lm') };
 }

@@ -1,5 +1,5 @@
 /** Shapes of what the rules extract; templates assemble these into their outputs. */
-import type { Evidence } from '../../../core/ports/extractor.js';
+import type { Evidence } from '../../core/ports/extractor.js';
 import type { MedAction } from './dosing.js';
 import type { VitalType } from './vitals.js';
 

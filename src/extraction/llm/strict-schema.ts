@@ -4,7 +4,7 @@
  * subschema typed, no string-length keywords); local providers accept that subset
  * too. The full template schema is still enforced locally on every answer.
  */
-import type { JsonSchema } from '../../../core/templates/schemas.js';
+import type { JsonSchema } from '../../core/templates/schemas.js';
 
 /** Keywords outside the strict subset; ajv checks them on our side instead. */
 const DROPPED = new Set(['minLength', 'maxLength', '$schema', '$comment']);

@@ -4,8 +4,8 @@
  * HTTP server, and a crash in native code ends this process, not the service.
  * Requests are handled one at a time, in order.
  */
-import { SAMPLE_RATE } from '../../../audio/pcm.js';
-import { segmentsFromProbabilities, SileroVad, splitAtPauses, type SpeechSegment } from '../../../audio/vad.js';
+import { SAMPLE_RATE } from '../../audio/pcm.js';
+import { segmentsFromProbabilities, SileroVad, splitAtPauses, type SpeechSegment } from '../../audio/vad.js';
 import type { TranscriptSegment } from '../../../core/ports/transcriber.js';
 import { PocketsphinxEngine, type DecodedWord } from './engine.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol.js';

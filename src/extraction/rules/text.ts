@@ -3,7 +3,7 @@
  * Everything downstream matches against `norm` (lower case, spelled-out numbers as
  * digits, typographic quotes folded) and reports spans in the original text.
  */
-import type { Evidence } from '../../../core/ports/extractor.js';
+import type { Evidence } from '../../core/ports/extractor.js';
 import { isNumberGlue, isNumberWord, parseNumberRun } from './numbers.js';
 
 export interface NormText {

@@ -4,8 +4,8 @@
  * frequency / duration / action, diagnoses, allergies, investigations, advice,
  * follow-up, SOAP sections), assembled per template; every item carries evidence.
  */
-import type { ExtractionInput, Extractor, TemplateExtraction } from '../../../core/ports/extractor.js';
-import { TemplateRegistry } from '../../../core/templates/registry.js';
+import type { ExtractionInput, Extractor, TemplateExtraction } from '../../core/ports/extractor.js';
+import { TemplateRegistry } from '../../core/templates/registry.js';
 import { analyze, type Analysis } from './analyze.js';
 import { BUILDERS } from './templates.js';
 

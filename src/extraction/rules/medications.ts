@@ -3,7 +3,7 @@
  * duration, instructions and the action (start / continue / increase / decrease / stop
  * / hold) read from the words around it; mentions of the same drug are merged.
  */
-import type { Evidence } from '../../../core/ports/extractor.js';
+import type { Evidence } from '../../core/ports/extractor.js';
 import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import {
   findAction, findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration,

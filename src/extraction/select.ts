@@ -1,7 +1,7 @@
 /** The clinical extractor named by config (`OPENSCRIBE_EXTRACTOR`). */
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import type { Extractor } from '../../core/ports/extractor.js';
+import type { Config } from '../config.js';
+import type { Extractor } from '../core/ports/extractor.js';
 import { LlmExtractor } from './llm/index.js';
 import { RulesExtractor } from './rules/index.js';
 

@@ -1,7 +1,7 @@
 /**
  * Diagnoses / impressions, allergies, investigations, advice, follow-up and referrals.
  */
-import type { Evidence } from '../../../core/ports/extractor.js';
+import type { Evidence } from '../../core/ports/extractor.js';
 import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import { findDurations, formatDuration } from './dosing.js';
 import { CONDITIONS, INVESTIGATIONS, SPECIALTIES } from './lexicon/clinical.js';

@@ -5,9 +5,9 @@
  * or cannot write go to the rules extractor. Logs carry no transcript, output or key.
  */
 import type { Logger } from 'pino';
-import type { TemplateDefinition } from '../../../core/templates/registry.js';
-import { TemplateRegistry } from '../../../core/templates/registry.js';
-import type { ExtractionInput, Extractor, TemplateExtraction } from '../../../core/ports/extractor.js';
+import type { TemplateDefinition } from '../../core/templates/registry.js';
+import { TemplateRegistry } from '../../core/templates/registry.js';
+import type { ExtractionInput, Extractor, TemplateExtraction } from '../../core/ports/extractor.js';
 import { ChatClient, LlmRequestError, LlmTimeoutError, type ChatClientOptions } from './chat-client.js';
 import { createAjv, OutputValidator } from './output-validator.js';
 import { correctionMessage, initialMessages } from './prompt.js';

@@ -1,6 +1,6 @@
 /** Assembles each template's output from one Analysis. */
-import type { ExtractionInput } from '../../../core/ports/extractor.js';
-import type { TemplateRules } from '../../../core/templates/definitions.js';
+import type { ExtractionInput } from '../../core/ports/extractor.js';
+import type { TemplateRules } from '../../core/templates/definitions.js';
 import type { Analysis } from './analyze.js';
 import { VITAL_LABELS } from './vitals.js';
 import type { DiagnosisItem, InvestigationItem, MedicationItem, Statement, SymptomItem, VitalItem } from './types.js';

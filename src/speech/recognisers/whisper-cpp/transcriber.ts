@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { PermanentTranscriberError, type Transcriber, type Transcription } from '../../../core/ports/transcriber.js';
-import { samplesToSeconds } from '../../../audio/pcm.js';
+import { samplesToSeconds } from '../../audio/pcm.js';
 import { EngineProcess, type EngineRequest } from '../engine-process.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from './languages.js';
 import { checkWhisperModelFile } from './model-file.js';

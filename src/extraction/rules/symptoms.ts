@@ -8,7 +8,7 @@ import { findDurations, formatDuration, type Duration, type Found } from './dosi
 import { SYMPTOMS } from './lexicon/clinical.js';
 import { PhraseMatcher } from './lexicon/matcher.js';
 import { negationStatus } from './negation.js';
-import type { Evidence } from '../../../core/ports/extractor.js';
+import type { Evidence } from '../../core/ports/extractor.js';
 import type { SymptomItem } from './types.js';
 
 export interface SymptomMention {

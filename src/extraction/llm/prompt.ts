@@ -1,6 +1,6 @@
 /** The messages sent to the model for one template. */
-import type { TemplateDefinition } from '../../../core/templates/registry.js';
-import type { ExtractionInput, Speaker } from '../../../core/ports/extractor.js';
+import type { TemplateDefinition } from '../../core/templates/registry.js';
+import type { ExtractionInput, Speaker } from '../../core/ports/extractor.js';
 import type { ChatMessage } from './chat-client.js';
 
 const SPEAKER_LABEL: Record<Speaker, string> = { doctor: 'Doctor', patient: 'Patient', unknown: 'Speaker' };

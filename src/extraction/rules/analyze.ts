@@ -1,5 +1,5 @@
 /** Runs every rule over a transcript once; templates are views of the result. */
-import type { Evidence, ExtractionInput } from '../../../core/ports/extractor.js';
+import type { Evidence, ExtractionInput } from '../../core/ports/extractor.js';
 import { buildDoc, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import { findAdvice, findAllergies, findDiagnoses, findFollowUp, findInvestigations, findReferrals } from './findings.js';
 import { aggregateMedications, findMedicationMentions } from './medications.js';

@@ -4,7 +4,7 @@
  * "P:", "P|", "[patient]". Unlabelled lines get `defaultSpeaker` (or, inside a labelled
  * transcript, continue the previous speaker's turn as a new line).
  */
-import type { Speaker, TranscriptLine } from '../../../core/ports/extractor.js';
+import type { Speaker, TranscriptLine } from '../../core/ports/extractor.js';
 
 const PREFIX = /^\s*(?:\[\s*(doctor|dr|clinician|physician|patient|pt|speaker\s*\d+|guest_?\w*|unknown)\s*\]|(doctor|dr\.?|clinician|physician|gp|d|patient|pt|p|speaker\s*\d+|unknown)\s*[:|>]|(d|p)\s*\|)\s?/i;
 

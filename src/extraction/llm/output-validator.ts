@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 // CommonJS: under NodeNext the default import is `module.exports`, whose `.default` is the plugin.
 import ajvFormats from 'ajv-formats';
-import type { JsonSchema } from '../../../core/templates/schemas.js';
+import type { JsonSchema } from '../../core/templates/schemas.js';
 
 export type CheckedAnswer =
   | { ok: true; data: Record<string, unknown> }

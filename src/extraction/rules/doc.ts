@@ -1,5 +1,5 @@
 /** The transcript as the rules see it: normalised lines split into sentences. */
-import type { Evidence, ExtractionInput, Speaker } from '../../../core/ports/extractor.js';
+import type { Evidence, ExtractionInput, Speaker } from '../../core/ports/extractor.js';
 import { answerPolarity, isQuestion } from './negation.js';
 import { evidenceOf, normalizeText, splitSentences, type NormText, type Sentence } from './text.js';
 

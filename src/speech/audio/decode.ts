@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Container } from '../core/audio-format.js';
+import type { Container } from '../../core/audio-format.js';
 import { AudioError, DecodeTimeoutError, FfmpegMissingError, UndecodableAudioError } from './errors.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { BYTES_PER_SAMPLE, PcmCollector, SAMPLE_RATE, samplesToSeconds } from './pcm.js';
