@@ -7,7 +7,7 @@ import { classifySentence, emptyFacts, type SentenceFacts } from './sections.js'
 import { aggregateSymptoms, findSymptomMentions } from './symptoms.js';
 import type {
   AdviceItem, AllergyItem, DiagnosisItem, FollowUpItem, InvestigationItem, MedicationItem, ReferralItem, SoapSection,
-  Statement, SymptomItem, VitalItem,
+  ReviewItem, Statement, SymptomItem, VitalItem,
 } from './types.js';
 import { findVitals, formatVital } from './vitals.js';
 
@@ -31,6 +31,8 @@ export interface Analysis {
   referrals: ReferralItem[];
   /** Sentences by SOAP section, in transcript order. */
   sections: Record<SoapSection, Statement[]>;
+  /** What the clinician should check before signing (implausible values, weak matches, conflicts). */
+  review: ReviewItem[];
 }
 
 
@@ -130,6 +132,7 @@ export function analyze(input: ExtractionInput): Analysis {
     followUp,
     referrals,
     sections,
+    review: [],
   };
 }
 

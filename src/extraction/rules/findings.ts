@@ -9,7 +9,7 @@ import { PhraseMatcher } from './lexicon/matcher.js';
 import type { AllergyDrugHit } from './medications.js';
 import { negationStatus } from './negation.js';
 import { tokenize } from './text.js';
-import type { AdviceItem, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem } from './types.js';
+import type { AdviceItem, Asserted, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem } from './types.js';
 
 const lazy = <T>(make: () => T): (() => T) => {
   let v: T | undefined;
@@ -78,7 +78,7 @@ export function findDiagnoses(doc: Doc): DiagnosisItem[] {
   for (const h of hits) {
     // "Diabetes mellitus" joins a more specific type when one is named
     const cur = byName.get(h.name);
-    if (!cur) byName.set(h.name, { name: h.name, status: h.status, evidence: [h.e], idx: h.idx });
+    if (!cur) byName.set(h.name, { name: h.name, status: h.status, evidence: [h.e], idx: h.idx, assertion: 'present', assertion_cue: null });
     else {
       if (rank[h.status] > rank[cur.status]) cur.status = h.status;
       addEvidence(cur.evidence, h.e);
@@ -92,7 +92,12 @@ export function findDiagnoses(doc: Doc): DiagnosisItem[] {
     if (rank[generic.status] > rank[sp.status]) sp.status = generic.status;
     byName.delete('Diabetes mellitus');
   }
-  return [...byName.values()].sort((a, b) => a.idx - b.idx).map(({ idx: _i, ...d }) => d);
+  return [...byName.values()].sort((a, b) => a.idx - b.idx).map(({ idx: _i, ...d }) => ({ ...d, ...diagnosisAssertion(d.status) }));
+}
+
+const DIAGNOSIS_ASSERTION: Record<DiagnosisStatus, Asserted['assertion']> = { confirmed: 'present', provisional: 'possible', history: 'historical', ruled_out: 'absent' };
+function diagnosisAssertion(status: DiagnosisStatus): Asserted {
+  return { assertion: DIAGNOSIS_ASSERTION[status], assertion_cue: null };
 }
 
 // ── Allergies ───────────────────────────────────────────────────────────────

@@ -530,6 +530,8 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
       duration_days: duration ? duration.value.days : null,
       instructions: instr.length ? [...new Set(instr.map((x) => x.value))].join('; ') : null,
       action,
+      assertion: action === 'start' ? 'planned' : 'present',
+      assertion_cue: null,
       evidence,
     });
   }

@@ -219,6 +219,8 @@ export function aggregateSymptoms(doc: Doc, mentions: SymptomMention[]): Symptom
     items.push({
       name,
       status: present.length ? 'present' : 'absent',
+      assertion: present.length ? 'present' : 'absent',
+      assertion_cue: null,
       duration: withDur?.duration ? formatDuration(withDur.duration) : null,
       duration_days: withDur?.duration ? withDur.duration.days : null,
       evidence,

@@ -3,7 +3,29 @@ import type { Evidence } from '../../core/ports/extractor.js';
 import type { MedAction } from './dosing.js';
 import type { VitalType } from './vitals.js';
 
-export interface MedicationItem {
+/**
+ * What a statement asserts about the patient, and the cue that set it:
+ * present (has it / takes it), absent (denied), possible (hypothetical, uncertain,
+ * conditional, an example), historical (past, no longer), family (someone else's),
+ * allergy (named as an allergen), planned (to be started or done).
+ */
+export type Assertion = 'present' | 'absent' | 'possible' | 'historical' | 'family' | 'allergy' | 'planned';
+
+export interface Asserted {
+  assertion: Assertion;
+  /** The words that set the assertion ("denies", "if", "used to", the question answered "no"); null for a plain statement. */
+  assertion_cue: string | null;
+}
+
+/** Something the clinician should check before signing: a field, why, and where it came from. */
+export interface ReviewItem {
+  /** Where in the result: "vitals.temperature", "medications.ventolin", … */
+  field: string;
+  reason: string;
+  evidence: Evidence[];
+}
+
+export interface MedicationItem extends Asserted {
   /** As named in the transcript (brand or generic), display case. */
   name: string;
   generic_name: string;
@@ -26,7 +48,7 @@ export interface MedicationItem {
   evidence: Evidence[];
 }
 
-export interface SymptomItem {
+export interface SymptomItem extends Asserted {
   name: string;
   status: 'present' | 'absent';
   duration: string | null;
@@ -36,7 +58,7 @@ export interface SymptomItem {
 
 export type DiagnosisStatus = 'confirmed' | 'provisional' | 'history' | 'ruled_out';
 
-export interface DiagnosisItem {
+export interface DiagnosisItem extends Asserted {
   name: string;
   status: DiagnosisStatus;
   evidence: Evidence[];
