@@ -13,7 +13,7 @@ const answer = {
     {
       name: 'paracetamol', generic_name: 'paracetamol', brand_name: null, drug_class: 'analgesic', dosage: '650 milligrams',
       dose_value: 650, dose_unit: 'mg', route: 'oral', frequency: 'one zero one', frequency_per_day: 2, duration: 'five days',
-      duration_days: 5, instructions: 'after food', action: 'start', evidence: [{ line: 0, start: 0, end: 5, text: 'fever' }],
+      duration_days: 5, instructions: 'after food', action: 'start', assertion: 'planned', assertion_cue: null, evidence: [{ line: 0, start: 0, end: 5, text: 'fever' }],
     },
   ],
 };

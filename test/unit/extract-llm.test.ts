@@ -34,6 +34,8 @@ const medication = {
   duration_days: 5,
   instructions: null,
   action: 'start',
+  assertion: 'planned',
+  assertion_cue: null,
   evidence: [{ line: 2, start: 5, end: 15, text: 'paracetamol' }],
 };
 const validAnswer = { medications: [medication] };

@@ -29,6 +29,14 @@ export const evidenceSchema: JsonSchema = {
 };
 const evidence = arr(evidenceSchema);
 
+export const ASSERTIONS = ['present', 'absent', 'possible', 'historical', 'family', 'allergy', 'planned'] as const;
+/** What a statement asserts about the patient, and the words that set it. */
+const asserted = { assertion: { enum: [...ASSERTIONS] }, assertion_cue: nstr };
+
+/** Something the clinician should check before signing. */
+export const reviewItemSchema = obj({ field: { type: 'string', minLength: 1 }, reason: { type: 'string', minLength: 1 }, evidence });
+export const reviewListSchema = arr(reviewItemSchema);
+
 export const MEDICATION_ACTIONS = ['start', 'continue', 'increase', 'decrease', 'stop', 'hold'] as const;
 
 export const medicationSchema = obj({
@@ -46,6 +54,7 @@ export const medicationSchema = obj({
   duration_days: nnum,
   instructions: nstr,
   action: { enum: [...MEDICATION_ACTIONS] },
+  ...asserted,
   evidence,
 });
 
@@ -54,12 +63,14 @@ export const symptomSchema = obj({
   status: { enum: ['present', 'absent'] },
   duration: nstr,
   duration_days: nnum,
+  ...asserted,
   evidence,
 });
 
 export const diagnosisSchema = obj({
   name: { type: 'string', minLength: 1 },
   status: { enum: ['confirmed', 'provisional', 'history', 'ruled_out'] },
+  ...asserted,
   evidence,
 });
 
