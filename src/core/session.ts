@@ -1,4 +1,5 @@
 /** The session's data and the rules of its lifecycle (no I/O here). */
+import type { ReviewItem } from './ports/extractor.js';
 export type SessionStatus =
   | 'created'
   | 'recording'
@@ -28,6 +29,8 @@ export interface TemplateOutcome {
   document_id: string;
   document_type: string;
   data?: Record<string, unknown> | Record<string, unknown>[];
+  /** What the clinician should check before signing this document. */
+  review?: ReviewItem[];
   error?: { code: string; message: string };
 }
 

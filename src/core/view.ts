@@ -37,6 +37,7 @@ function templatesBody(outcomes: TemplateOutcome[], opts: ViewOptions): unknown 
     document_id: t.document_id,
     document_type: t.document_type,
     ...(t.data !== undefined ? { data: t.data } : {}),
+    ...(t.status === 'success' ? { review: t.review ?? [] } : {}),
     ...(t.error ? { error: t.error } : {}),
     publish: {},
   });

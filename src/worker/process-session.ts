@@ -217,7 +217,7 @@ async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: bool
       document_id: `doc_${session.id}_${i}`,
       document_type: deps.templates.get(id)?.documentType ?? 'unknown',
       ...(extraction.status === 'success'
-        ? { status: 'success' as const, data: extraction.data }
+        ? { status: 'success' as const, data: extraction.data, review: extraction.review ?? [] }
         : { status: 'failed' as const, error: extraction.error }),
     });
   }

@@ -24,8 +24,16 @@ export interface Evidence {
   text: string;
 }
 
+/** Something the clinician should check before signing: a field, why, and where it came from. */
+export interface ReviewItem {
+  /** Where in the result: "vitals.temperature", "medications.salbutamol", … */
+  field: string;
+  reason: string;
+  evidence: Evidence[];
+}
+
 export type TemplateExtraction =
-  | { status: 'success'; data: Record<string, unknown> | Record<string, unknown>[] }
+  | { status: 'success'; data: Record<string, unknown> | Record<string, unknown>[]; review?: ReviewItem[] }
   | { status: 'failed'; error: { code: 'template_not_found' | 'extraction_failed' | 'insufficient_audio' | 'timeout'; message: string } };
 
 export interface Extractor {

@@ -9,6 +9,7 @@ import type {
   AdviceItem, AllergyItem, DiagnosisItem, FollowUpItem, InvestigationItem, MedicationItem, ReferralItem, SoapSection,
   ReviewItem, Statement, SymptomItem, VitalItem,
 } from './types.js';
+import { implausibility } from './plausibility.js';
 import { findVitals, formatVital } from './vitals.js';
 
 export interface ChiefComplaint {
@@ -33,6 +34,14 @@ export interface Analysis {
   sections: Record<SoapSection, Statement[]>;
   /** What the clinician should check before signing (implausible values, weak matches, conflicts). */
   review: ReviewItem[];
+  /** Every sentence given a section, with what was extracted from it: the composed notes choose from these. */
+  classified: ClassifiedSentence[];
+}
+
+export interface ClassifiedSentence {
+  sentence: DocSentence;
+  section: SoapSection;
+  facts: SentenceFacts;
 }
 
 
@@ -54,9 +63,15 @@ export function analyze(input: ExtractionInput): Analysis {
 
   // vitals (clinician and patient: patients report home readings)
   const vitals: VitalItem[] = [];
+  const review: ReviewItem[] = [];
   for (const s of doc.sentences) {
     for (const r of findVitals(s.text)) {
       const e = ev(doc, s.line, s.start + r.start, s.start + r.end);
+      const why = implausibility(r);
+      if (why) {
+        review.push({ field: `vitals.${r.type}`, reason: why, evidence: [e] });
+        continue;
+      }
       vitals.push({ type: r.type, value: r.value, value2: r.value2, unit: r.unit, qualifier: r.qualifier, text: formatVital(r), evidence: [e] });
       fact(s.idx).vitals++;
     }
@@ -111,9 +126,12 @@ export function analyze(input: ExtractionInput): Analysis {
   }
 
   const sections: Record<SoapSection, Statement[]> = { subjective: [], objective: [], assessment: [], plan: [] };
+  const classified: ClassifiedSentence[] = [];
   for (const s of doc.sentences) {
-    const sec = classifySentence(doc, s, facts.get(s.idx) ?? emptyFacts());
+    const f = facts.get(s.idx) ?? emptyFacts();
+    const sec = classifySentence(doc, s, f);
     if (!sec) continue;
+    classified.push({ sentence: s, section: sec, facts: f });
     const e = ev(doc, s.line, s.start, s.end);
     sections[sec].push({ text: e.text.trim(), evidence: [e] });
   }
@@ -132,7 +150,8 @@ export function analyze(input: ExtractionInput): Analysis {
     followUp,
     referrals,
     sections,
-    review: [],
+    review,
+    classified,
   };
 }
 

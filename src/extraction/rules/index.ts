@@ -47,7 +47,7 @@ export function extractTemplates(
       continue;
     }
     try {
-      out[id] = { status: 'success', data: BUILDERS[def.rules.builder](analysis, input) };
+      out[id] = { status: 'success', data: BUILDERS[def.rules.builder](analysis, input), review: analysis.review };
     } catch (err) {
       out[id] = { status: 'failed', error: { code: 'extraction_failed', message: `rules extraction failed: ${errorMessage(err)}` } };
     }

@@ -2,6 +2,7 @@
 import type { ExtractionInput } from '../../core/ports/extractor.js';
 import type { TemplateRules } from '../../core/templates/definitions.js';
 import type { Analysis } from './analyze.js';
+import { composeNote } from './note/compose.js';
 import { VITAL_LABELS } from './vitals.js';
 import type { DiagnosisItem, InvestigationItem, MedicationItem, Statement, SymptomItem, VitalItem } from './types.js';
 
@@ -263,27 +264,7 @@ function ekaEmr(a: Analysis): Data {
 }
 
 function clinicalNotes(a: Analysis): Data {
-  const sections: { title: string; content: string; evidence: unknown[] }[] = [];
-  const add = (title: string, content: string, evidence: unknown[]) => {
-    if (content.trim()) sections.push({ title, content: content.trim(), evidence });
-  };
-  if (a.chiefComplaint) add('Chief complaint', a.chiefComplaint.text, a.chiefComplaint.evidence);
-  add('History of present illness', [historyNarrative(a), statementsText(a.sections.subjective)].filter(Boolean).join(' '), [...a.symptoms.flatMap((s) => s.evidence), ...a.sections.subjective.flatMap((s) => s.evidence)]);
-  if (a.allergies.length || a.noKnownAllergies) add('Allergies', a.allergies.length ? a.allergies.map((x) => x.substance + (x.reaction ? ` (${x.reaction})` : '')).join(', ') : 'No known allergies', a.allergies.length ? a.allergies.flatMap((x) => x.evidence) : [a.noKnownAllergies]);
-  add('Vitals', vitalsText(a.vitals), a.vitals.flatMap((v) => v.evidence));
-  add('Examination', statementsText(a.sections.objective), a.sections.objective.flatMap((s) => s.evidence));
-  const r = results(a);
-  add('Results', r.map((x) => x.name).join(', '), r.flatMap((x) => x.evidence));
-  const dx = a.diagnoses.filter((d) => d.status !== 'ruled_out');
-  add('Assessment', [dx.map(diagnosisText).join('; '), statementsText(a.sections.assessment)].filter(Boolean).join('. '), [...dx.flatMap((d) => d.evidence), ...a.sections.assessment.flatMap((s) => s.evidence)]);
-  add('Medications', a.medications.map(medicationLine).join('\n'), a.medications.flatMap((m) => m.evidence));
-  const o = orderedTests(a);
-  add('Investigations', o.map((x) => x.name).join(', '), o.flatMap((x) => x.evidence));
-  add('Advice', a.advice.map((x) => x.text).join('\n'), a.advice.flatMap((x) => x.evidence));
-  add('Referrals', a.referrals.map((x) => x.specialty).join(', '), a.referrals.flatMap((x) => x.evidence));
-  if (a.followUp) add('Follow-up', a.followUp.text, a.followUp.evidence);
-  add('Plan', statementsText(a.sections.plan), a.sections.plan.flatMap((s) => s.evidence));
-  return { sections };
+  return { sections: composeNote(a) };
 }
 
 export const BUILDERS: Record<TemplateRules['builder'], (a: Analysis, input: ExtractionInput) => Data> = {

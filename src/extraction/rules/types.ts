@@ -17,13 +17,7 @@ export interface Asserted {
   assertion_cue: string | null;
 }
 
-/** Something the clinician should check before signing: a field, why, and where it came from. */
-export interface ReviewItem {
-  /** Where in the result: "vitals.temperature", "medications.ventolin", … */
-  field: string;
-  reason: string;
-  evidence: Evidence[];
-}
+export type { ReviewItem } from '../../core/ports/extractor.js';
 
 export interface MedicationItem extends Asserted {
   /** As named in the transcript (brand or generic), display case. */

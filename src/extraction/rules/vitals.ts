@@ -2,6 +2,8 @@
  * Vital signs from normalised sentences: BP ("158/96", "158 over 96"), pulse / heart
  * rate, respiratory rate, temperature (°F / °C, inferred from the value when unsaid),
  * SpO2, weight, height, BMI and blood sugar (fasting / random / post-prandial).
+ * The bounds here only say what can be a reading at all; whether it is a plausible
+ * measurement is plausibility.ts's call (the rest go to the review list).
  */
 export type VitalType =
   | 'blood_pressure' | 'pulse' | 'respiratory_rate' | 'temperature' | 'spo2' | 'weight' | 'height' | 'bmi' | 'blood_sugar';
@@ -71,21 +73,21 @@ export function findVitals(s: string): VitalReading[] {
     for (const m of all(re, s)) {
       const sys = Number(m[1]);
       const dia = Number(m[2]);
-      if (sys < 60 || sys > 280 || dia < 30 || dia > 180 || dia >= sys) continue;
+      if (sys < 30 || sys > 400 || dia < 10 || dia > 300) continue;
       add({ type: 'blood_pressure', value: sys, value2: dia, unit: 'mmHg', qualifier: null, start: m.index, end: m.index + m[0].length });
     }
   }
   for (const re of [RE_HR_UNIT, RE_HR]) {
     for (const m of all(re, s)) {
       const v = Number(m[1]);
-      if (v < 25 || v > 250) continue;
+      if (v < 10 || v > 400) continue;
       add({ type: 'pulse', value: v, value2: null, unit: 'bpm', qualifier: null, start: m.index, end: m.index + m[0].length });
     }
   }
   for (const re of [RE_RR_UNIT, RE_RR]) {
     for (const m of all(re, s)) {
       const v = Number(m[1]);
-      if (v < 5 || v > 70) continue;
+      if (v < 2 || v > 99) continue;
       add({ type: 'respiratory_rate', value: v, value2: null, unit: 'breaths/min', qualifier: null, start: m.index, end: m.index + m[0].length });
     }
   }
@@ -96,14 +98,14 @@ export function findVitals(s: string): VitalReading[] {
       let unit: 'F' | 'C';
       if (/^c|celsius|centigrade/.test(u)) unit = 'C';
       else if (/^f/.test(u)) unit = 'F';
-      else unit = v >= 80 ? 'F' : 'C';
-      if (unit === 'F' ? v < 85 || v > 112 : v < 30 || v > 45) continue;
+      else unit = v >= 70 ? 'F' : 'C';
+      if (unit === 'F' ? v < 70 || v > 120 : v < 25 || v > 47) continue;
       add({ type: 'temperature', value: v, value2: null, unit: unit === 'F' ? '°F' : '°C', qualifier: null, start: m.index, end: m.index + m[0].length });
     }
   }
   for (const m of all(RE_SPO2, s)) {
     const v = Number(m[1]);
-    if (v < 50 || v > 100) continue;
+    if (v < 50 || v > 199) continue;
     // bare "oxygen 2" etc. is flow, not saturation; require % or a saturation word for values < 80
     if (!m[2] && !/sat|spo2|pulse ox|oxygenation/.test(m[0]) && v < 85) continue;
     add({ type: 'spo2', value: v, value2: null, unit: '%', qualifier: null, start: m.index, end: m.index + m[0].length });
