@@ -13,7 +13,7 @@ let key = localStorage.getItem(KEY_STORE) ?? '';
 let recorder: ChunkRecorder | undefined;
 let lastResult: unknown;
 let discovery: Record<string, any> = {};
-const view = new ResultView({ transcript: $('transcript'), soap: $('soap'), medications: $('medications'), vitals: $('vitals') }, say);
+const view = new ResultView({ review: $('review'), transcript: $('transcript'), soap: $('soap'), medications: $('medications'), vitals: $('vitals') }, say);
 
 function say(text: string): void {
   $('status').textContent = text;

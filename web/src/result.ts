@@ -21,16 +21,44 @@ export function templateData(body: any, id: string): any {
   return entry?.status === 'success' ? entry.data : undefined;
 }
 
+/** The review list of the finished templates (every template carries the same analysis' list). */
+export function templateReview(body: any): Item[] {
+  const t = body?.templates;
+  const entries: any[] = Array.isArray(t) ? t.flatMap((x: any) => Object.values(x ?? {})) : Object.values(t ?? {});
+  const seen = new Set<string>();
+  const out: Item[] = [];
+  for (const e of entries) {
+    for (const r of Array.isArray(e?.review) ? e.review : []) {
+      const key = `${r.field}|${r.reason}`;
+      if (!seen.has(key)) out.push(r), seen.add(key);
+    }
+  }
+  return out;
+}
+
 export class ResultView {
   private lines: Array<{ speaker: string; text: string; node: HTMLElement }> = [];
 
-  constructor(private root: { transcript: HTMLElement; soap: HTMLElement; medications: HTMLElement; vitals: HTMLElement }, private announce: (s: string) => void) {}
+  constructor(private root: { review: HTMLElement; transcript: HTMLElement; soap: HTMLElement; medications: HTMLElement; vitals: HTMLElement }, private announce: (s: string) => void) {}
 
   render(body: any): void {
     this.renderTranscript(String(body?.transcript ?? ''));
+    this.renderReview(templateReview(body));
     this.renderSoap(templateData(body, 'soap'));
     this.renderMedications(templateData(body, 'medications')?.medications ?? templateData(body, 'soap')?.plan?.medications);
     this.renderVitals(templateData(body, 'soap')?.objective?.vitals ?? templateData(body, 'vitals'));
+  }
+
+  /** Shown above the note: what the clinician should check before signing. */
+  private renderReview(items: Item[]): void {
+    const list = this.root.review;
+    list.replaceChildren(...items.map((r) => {
+      const li = el('li');
+      li.append(this.item(`${r.field}: ${r.reason}`, r));
+      return li;
+    }));
+    const box = list.parentElement;
+    if (box) box.hidden = items.length === 0;
   }
 
   private renderTranscript(text: string): void {
