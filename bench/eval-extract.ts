@@ -3,8 +3,13 @@
  *
  *   medications  precision / recall of drug names extracted from the dialogue against
  *                the drugs named in the clinician's note (hand-annotated in
- *                bench/eval-extract.gold.json), matched through generic/brand normalisation
- *   vitals       precision / recall of (type, value) pairs against the note
+ *                bench/eval-extract.gold.json), matched through generic/brand normalisation;
+ *                only items on the list (assertion present / planned) count
+ *   dosing       dose, frequency and action accuracy: among drugs both found and annotated
+ *                with that attribute, the share that matches ("500 mg"; OD/BD/TDS/QID/PRN/qNh)
+ *   allergies    recall of the allergies the note lists
+ *   vitals       precision / recall of (type, value) pairs against the note, and the count
+ *                of physiologically implausible readings extracted
  *   sections     ROUGE-1/2/L F1 of the generated SOAP sections against the note's sections
  *   negation     errors on test/fixtures/negation-phrases.json
  *
@@ -35,7 +40,13 @@ interface Case {
   note: string;
   /** Reference SOAP sections of the note (null where the note has none). */
   ref: { subjective: string; objective: string; assessmentPlan: string };
-  gold: { medications: string[]; vitals: [string, string][] } | null;
+  gold: {
+    medications: string[];
+    vitals: [string, string][];
+    /** Per drug as named in the note: what the note states of it. */
+    dosing?: Record<string, { dose?: string; frequency?: string; action?: string }>;
+    allergies?: string[];
+  } | null;
 }
 
 // ── loading ─────────────────────────────────────────────────────────────────
@@ -161,6 +172,25 @@ function lexiconDrugs(note: string): string[] {
   return [...out];
 }
 
+/** Accuracy counter: hits among compared. */
+interface Acc { n: number; ok: number; misses: string[] }
+const acc = (): Acc => ({ n: 0, ok: 0, misses: [] });
+const accSummary = (a: Acc) => ({ accuracy: a.n ? r3(a.ok / a.n) : null, compared: a.n, correct: a.ok });
+const normDose = (d: string | null | undefined) => (d ?? '').toLowerCase().replace(/\s+/g, ' ').replace(/(\d)\s*(mg|mcg|g|ml|units)\b/, '$1 $2').replace(/\b(tablet|capsule|puff|drop)s\b/, '$1').trim();
+/** Frequency codes compared loosely: SOS = PRN, "daily" = OD, case ignored. */
+const normFreq = (f: string | null | undefined) => {
+  const x = (f ?? '').toLowerCase().replace(/\s+/g, '');
+  return ({ sos: 'prn', daily: 'od', qd: 'od', bid: 'bd', tid: 'tds', qds: 'qid' } as Record<string, string>)[x] ?? x;
+};
+/** Readings outside what a living patient can show: a misread number, not a vital. */
+function implausible(v: { type: string; value: number; value2: number | null }): boolean {
+  const r: Record<string, [number, number]> = { pulse: [25, 250], respiratory_rate: [4, 70], spo2: [50, 100], bmi: [10, 80], blood_sugar: [20, 1000], weight: [1, 350], height: [30, 250] };
+  if (v.type === 'blood_pressure') return !(v.value >= 50 && v.value <= 280 && v.value2 !== null && v.value2 >= 20 && v.value2 <= 180 && v.value2 < v.value);
+  if (v.type === 'temperature') return !((v.value >= 30 && v.value <= 45) || (v.value >= 86 && v.value <= 113));
+  const b = r[v.type];
+  return b ? !(v.value >= b[0] && v.value <= b[1]) : false;
+}
+
 function vitalKey(type: string, value: string): string {
   return `${type}:${value}`;
 }
@@ -174,16 +204,18 @@ const cases: Case[] = split === 'train'
       ...primockCases(path.join(dataDir, 'primock57'), goldAll['primock57']!),
     ];
 
-const perDataset = new Map<string, { meds: PR; vitals: PR; rouge: Record<string, { r1: number[]; r2: number[]; rl: number[] }>; ms: number[]; details: unknown[] }>();
+const perDataset = new Map<string, { meds: PR; vitals: PR; implausibleVitals: number; dose: Acc; frequency: Acc; action: Acc; allergies: PR; rouge: Record<string, { r1: number[]; r2: number[]; rl: number[] }>; ms: number[]; details: unknown[] }>();
 for (const c of cases) {
   let d = perDataset.get(c.dataset);
-  if (!d) perDataset.set(c.dataset, (d = { meds: pr(), vitals: pr(), rouge: {}, ms: [], details: [] }));
+  if (!d) perDataset.set(c.dataset, (d = { meds: pr(), vitals: pr(), implausibleVitals: 0, dose: acc(), frequency: acc(), action: acc(), allergies: pr(), rouge: {}, ms: [], details: [] }));
   const t0 = performance.now();
   const res = extractTemplates(['medications', 'vitals', 'soap'], c.input);
   d.ms.push(performance.now() - t0);
 
   // medications
-  const medsOut = res.medications?.status === 'success' ? (res.medications.data as { medications: { generic_name: string; name: string }[] }).medications : [];
+  type MedOut = { generic_name: string; name: string; assertion?: string; dosage: string | null; frequency: string | null; action: string };
+  const medsOut = (res.medications?.status === 'success' ? (res.medications.data as { medications: MedOut[] }).medications : [])
+    .filter((m) => m.assertion === undefined || m.assertion === 'present' || m.assertion === 'planned');
   const predicted = new Set(medsOut.map((m) => m.generic_name));
   const goldMeds = c.gold ? new Set(c.gold.medications.map((n) => normalizeDrugName(n) ?? n.toLowerCase())) : new Set(lexiconDrugs(c.note));
   const fp = [...predicted].filter((x) => !goldMeds.has(x));
@@ -192,8 +224,37 @@ for (const c of cases) {
   d.meds.fp += fp.length;
   d.meds.fn += fn.length;
 
+  // dose / frequency / action of drugs found and annotated
+  const attrMisses: string[] = [];
+  for (const [name, want] of Object.entries(c.gold?.dosing ?? {})) {
+    const g = normalizeDrugName(name) ?? name.toLowerCase();
+    const got = medsOut.find((m) => m.generic_name === g);
+    if (!got) continue;
+    const cmp = (a: Acc, key: string, w: string | undefined, x: string, norm: (v: string) => string) => {
+      if (w === undefined) return;
+      a.n++;
+      if (norm(w) === norm(x)) a.ok++;
+      else attrMisses.push(`${g} ${key}: want ${w} got ${x || '-'}`);
+    };
+    cmp(d.dose, 'dose', want.dose, got.dosage ?? '', normDose);
+    cmp(d.frequency, 'frequency', want.frequency, got.frequency ?? '', normFreq);
+    cmp(d.action, 'action', want.action, got.action, (v) => v);
+  }
+
+  // allergies the note lists
+  const soapData = res.soap?.status === 'success' ? (res.soap.data as { subjective: { allergies: { substance: string }[] } }) : null;
+  const allergyOut = new Set((soapData?.subjective.allergies ?? []).map((a) => normalizeDrugName(a.substance) ?? a.substance.toLowerCase()));
+  const goldAllergies = new Set((c.gold?.allergies ?? []).map((a) => normalizeDrugName(a) ?? a.toLowerCase()));
+  if (c.gold?.allergies) {
+    d.allergies.tp += [...goldAllergies].filter((x) => allergyOut.has(x)).length;
+    d.allergies.fn += [...goldAllergies].filter((x) => !allergyOut.has(x)).length;
+    d.allergies.fp += [...allergyOut].filter((x) => !goldAllergies.has(x)).length;
+  }
+
   // vitals
   const vOut = res.vitals?.status === 'success' ? (res.vitals.data as { readings: { type: string; value: number; value2: number | null }[] }).readings : [];
+  const bad = vOut.filter(implausible);
+  d.implausibleVitals += bad.length;
   const predV = new Set(vOut.map((v) => vitalKey(v.type, v.type === 'blood_pressure' ? `${v.value}/${v.value2}` : String(v.value))));
   let goldV: Set<string>;
   if (c.gold) goldV = new Set(c.gold.vitals.map(([t, v]) => vitalKey(t, v)));
@@ -225,8 +286,14 @@ for (const c of cases) {
       acc.rl.push(r.rougeL);
     }
   }
-  d.details.push({ id: c.id, medications: { predicted: [...predicted], reference: [...goldMeds], false_positives: fp, false_negatives: fn }, vitals: { false_positives: vfp, false_negatives: vfn } });
+  d.details.push({
+    id: c.id,
+    medications: { predicted: [...predicted], reference: [...goldMeds], false_positives: fp, false_negatives: fn, attribute_misses: attrMisses },
+    allergies: { predicted: [...allergyOut], reference: [...goldAllergies] },
+    vitals: { false_positives: vfp, false_negatives: vfn, implausible: bad.map((v) => `${v.type}:${v.value}${v.value2 !== null ? `/${v.value2}` : ''}`) },
+  });
   if (verbose && (fp.length || fn.length)) console.log(`${c.id}: meds FP ${JSON.stringify(fp)} FN ${JSON.stringify(fn)}`);
+  if (verbose && attrMisses.length) console.log(`${c.id}: ${attrMisses.join('; ')}`);
 }
 
 // negation set
@@ -243,14 +310,24 @@ for (const p of negSet.phrases) {
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const allMeds = pr();
 const allVitals = pr();
+const allAllergies = pr();
+const all = { dose: acc(), frequency: acc(), action: acc() };
+let allImplausible = 0;
 const datasets: Record<string, unknown> = {};
 for (const [name, d] of perDataset) {
   allMeds.tp += d.meds.tp; allMeds.fp += d.meds.fp; allMeds.fn += d.meds.fn;
   allVitals.tp += d.vitals.tp; allVitals.fp += d.vitals.fp; allVitals.fn += d.vitals.fn;
+  allAllergies.tp += d.allergies.tp; allAllergies.fp += d.allergies.fp; allAllergies.fn += d.allergies.fn;
+  for (const k of ['dose', 'frequency', 'action'] as const) { all[k].n += d[k].n; all[k].ok += d[k].ok; }
+  allImplausible += d.implausibleVitals;
   datasets[name] = {
     encounters: d.ms.length,
     medications: summary(d.meds),
-    vitals: summary(d.vitals),
+    medication_dose: accSummary(d.dose),
+    medication_frequency: accSummary(d.frequency),
+    medication_action: accSummary(d.action),
+    allergies: summary(d.allergies),
+    vitals: { ...summary(d.vitals), implausible: d.implausibleVitals },
     rouge: Object.fromEntries(Object.entries(d.rouge).map(([k, v]) => [k, { rouge1: r3(mean(v.r1)), rouge2: r3(mean(v.r2)), rougeL: r3(mean(v.rl)), n: v.r1.length }])),
     extract_ms_mean: r3(mean(d.ms)),
     details: d.details,
@@ -264,26 +341,35 @@ const result = {
     ? 'ACI-BENCH train; reference drugs and vitals = lexicon/vital rules run over the note (tuning only, circular)'
     : 'ACI-BENCH valid + PriMock57 day 1; reference = hand annotation of the clinicians\' notes (bench/eval-extract.gold.json)',
   medications: summary(allMeds),
-  vitals: summary(allVitals),
+  medication_dose: accSummary(all.dose),
+  medication_frequency: accSummary(all.frequency),
+  medication_action: accSummary(all.action),
+  allergies: summary(allAllergies),
+  vitals: { ...summary(allVitals), implausible: allImplausible },
   negation: { phrases: negSet.phrases.length, errors: negErrors.length, failures: negErrors },
-  targets: { medication_recall: 0.85, medication_precision: 0.9, negation_errors: 0 },
+  targets: { medication_recall: 0.85, medication_precision: 0.9, vitals_precision: 0.95, negation_errors: 0 },
   datasets,
 };
 fs.mkdirSync(path.join(root, 'bench', 'results'), { recursive: true });
 const outFile = path.join(root, 'bench', 'results', split === 'train' ? 'extract-train.json' : 'extract.json');
 fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
 
+const fmtAcc = (a: Acc) => (a.n ? `${(a.ok / a.n).toFixed(3)} (${a.ok}/${a.n})` : 'n/a');
 const fmt = (x: number, n: number) => (n ? r3(x).toFixed(3) : '  n/a');
 const line = (label: string, c: PR) => `${label.padEnd(28)} P ${fmt(precision(c), c.tp + c.fp)}  R ${fmt(recall(c), c.tp + c.fn)}  F1 ${fmt(f1(c), c.tp + c.fp + c.fn)}  (tp ${c.tp}, fp ${c.fp}, fn ${c.fn})`;
 console.log(`rules extractor — ${result.reference}`);
 for (const [name, d] of perDataset) {
   console.log(`\n${name} (${d.ms.length} encounters, ${r3(mean(d.ms))} ms each)`);
   console.log(line('  medications', d.meds));
-  console.log(line('  vitals', d.vitals));
+  console.log(`  dose ${fmtAcc(d.dose)}  frequency ${fmtAcc(d.frequency)}  action ${fmtAcc(d.action)}`);
+  console.log(line('  allergies', d.allergies));
+  console.log(line('  vitals', d.vitals) + `  implausible ${d.implausibleVitals}`);
   for (const [k, v] of Object.entries(d.rouge)) console.log(`  ROUGE ${k.padEnd(20)} R1 ${r3(mean(v.r1)).toFixed(3)}  R2 ${r3(mean(v.r2)).toFixed(3)}  RL ${r3(mean(v.rl)).toFixed(3)}  (n=${v.r1.length})`);
 }
 console.log(`\n${line('all medications', allMeds)}`);
-console.log(line('all vitals', allVitals));
+console.log(`all dose ${fmtAcc(all.dose)}  frequency ${fmtAcc(all.frequency)}  action ${fmtAcc(all.action)}`);
+console.log(line('all allergies', allAllergies));
+console.log(line('all vitals', allVitals) + `  implausible ${allImplausible} (target precision ≥ 0.95)`);
 console.log(`negation: ${negErrors.length} errors on ${negSet.phrases.length} phrases`);
 for (const e of negErrors) console.log('  ', JSON.stringify(e));
 console.log(`\nwritten ${path.relative(root, outFile)}`);

@@ -45,7 +45,7 @@ test('openscribe extract with OPENSCRIBE_EXTRACTOR=llm: the configured LLM write
       medications: [{
         name: 'amlodipine', generic_name: 'amlodipine', brand_name: null, drug_class: 'calcium channel blocker', dosage: '5 mg',
         dose_value: 5, dose_unit: 'mg', route: 'oral', frequency: 'once a day', frequency_per_day: 1, duration: null,
-        duration_days: null, instructions: null, action: 'start', evidence: [{ line: 0, start: 8, end: 25, text: 'amlodipine 5 mg' }],
+        duration_days: null, instructions: null, action: 'start', assertion: 'planned', assertion_cue: null, evidence: [{ line: 0, start: 8, end: 25, text: 'amlodipine 5 mg' }],
       }],
     };
     fake.fallback = { content: JSON.stringify(answer) };

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration } from '../../src/extraction/rules/dosing.js';
 import { normalizeText } from '../../src/extraction/rules/text.js';
 import { extractTemplates } from '../../src/extraction/rules/index.js';
+import { analyze } from '../../src/extraction/rules/analyze.js';
 import type { ExtractionInput } from '../../src/core/ports/extractor.js';
 
 const n = (s: string) => normalizeText(s).norm;
@@ -92,10 +93,16 @@ test('route and instructions', () => {
   assert.deepEqual(i('30 minutes before food'), ['30 minutes before food']);
 });
 
+/** Every drug the analysis found, whatever its assertion. */
+const allMeds = (text: string, mode: ExtractionInput['mode'] = 'dictation') =>
+  analyze({ lines: [{ speaker: 'doctor', text }], mode, language: 'en' }).medications as unknown as Record<string, unknown>[];
+/** What the medication list shows: taken or prescribed. */
 const meds = (text: string, mode: ExtractionInput['mode'] = 'dictation') => {
   const r = extractTemplates(['medications'], { lines: [{ speaker: 'doctor', text }], mode, language: 'en' }).medications!;
   assert.equal(r.status, 'success');
-  return (r as unknown as { data: { medications: Record<string, unknown>[] } }).data.medications;
+  const listed = (r as unknown as { data: { medications: Record<string, unknown>[] } }).data.medications;
+  assert.ok(listed.every((m) => m.assertion === 'present' || m.assertion === 'planned'), 'the list shows only taken or prescribed drugs');
+  return listed;
 };
 
 test('prescription lines: dose, frequency, duration, instructions and action', () => {
@@ -128,6 +135,7 @@ test('prescription lines: dose, frequency, duration, instructions and action', (
   // allergy and negation are not prescriptions
   assert.equal(meds('She is allergic to penicillin.').length, 0);
   assert.equal(meds('Not taking any aspirin.').length, 0);
+  assert.deepEqual(allMeds('Not taking any aspirin.').map((x) => x.assertion), ['absent']);
   // brands map to generics
   for (const [brand, generic] of [['Amlong', 'amlodipine'], ['Stamlo', 'amlodipine'], ['Atorva', 'atorvastatin'], ['Azithral', 'azithromycin'], ['Ecosprin', 'aspirin'], ['Crocin', 'paracetamol'], ['Calpol', 'paracetamol'], ['Amaryl', 'glimepiride'], ['Mox', 'amoxicillin']] as const) {
     assert.equal(meds(`Tab ${brand} 5 mg OD`)[0]?.generic_name, generic, brand);

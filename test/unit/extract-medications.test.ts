@@ -5,16 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { analyze } from '../../src/extraction/rules/analyze.js';
+import { buildDoc } from '../../src/extraction/rules/doc.js';
 import { extractTemplates, parseTranscriptText } from '../../src/extraction/rules/index.js';
+import { findMedicationMentions, medicationReview } from '../../src/extraction/rules/medications.js';
 
-interface Med { generic_name: string; action: string }
+interface Med { generic_name: string; action: string; assertion: string }
 
 function run(...lines: string[]) {
   const input = { lines: parseTranscriptText(lines.join('\n')), mode: 'consultation' as const, language: 'en' };
   const res = extractTemplates(['medications', 'soap'], input);
   assert.ok(res.medications?.status === 'success');
   assert.ok(res.soap?.status === 'success');
-  const meds = (res.medications.data as { medications: Med[] }).medications;
+  // on the list = taken or prescribed; other drugs named carry the reason they are not
+  const meds = (res.medications.data as { medications: Med[] }).medications.filter((m) => m.assertion === 'present' || m.assertion === 'planned');
   const allergies = (res.soap.data as { subjective: { allergies: { substance: string }[] } }).subjective.allergies;
   return { meds: meds.map((m) => m.generic_name), actions: meds.map((m) => `${m.generic_name}:${m.action}`), allergies: allergies.map((a) => a.substance) };
 }
@@ -104,5 +108,70 @@ test('"no harm in" does not negate the drug', () => {
 
 test('the blue inhaler is salbutamol', () => {
   assert.deepEqual(run("[patient] i use the blue inhaler when i'm wheezy .").meds, ['salbutamol']);
-  assert.deepEqual(run('[patient] and the brown inhaler twice a day .').meds, ['beclomethasone']);
+  assert.deepEqual(run('[patient] and the brown inhaler twice a day .').meds, ['beclometasone']);
+});
+
+// ── assertions, neighbour sentences, brands, review ─────────────────────────
+
+function analysis(...lines: string[]) {
+  return analyze({ lines: parseTranscriptText(lines.join('\n')), mode: 'consultation', language: 'en' });
+}
+const status = (a: ReturnType<typeof analysis>) => a.medications.map((m) => `${m.generic_name}:${m.assertion}`);
+
+test('each drug named says why it is or is not on the list', () => {
+  assert.deepEqual(status(analysis('[doctor] any ibuprofen at all ?', '[patient] no .')), ['ibuprofen:absent']);
+  assert.deepEqual(status(analysis("[doctor] we used to give paracetamol first , but now it's ibuprofen or aspirin .")), ['paracetamol:possible', 'ibuprofen:possible', 'aspirin:possible']);
+  assert.deepEqual(status(analysis('[patient] i used to take amlodipine .')), ['amlodipine:historical']);
+  assert.deepEqual(status(analysis('[patient] i stopped the atorvastatin last year .')), ['atorvastatin:historical']);
+  assert.deepEqual(status(analysis('[patient] my sister has diabetes and she takes metformin .')), ['metformin:family']);
+  assert.deepEqual(status(analysis("[doctor] if it doesn't settle , we might try amitriptyline .")), ['amitriptyline:possible']);
+  assert.deepEqual(status(analysis("[doctor] i'm starting you on amoxicillin 500 mg three times a day .")), ['amoxicillin:planned']);
+  // an allergen is under allergies only
+  const al = analysis("[patient] i'm allergic to penicillin .");
+  assert.deepEqual([al.medications.length, al.allergies.map((x) => x.substance)], [0, ['penicillin']]);
+  // a present mention outranks an earlier denial
+  assert.deepEqual(status(analysis('[doctor] any ibuprofen ?', '[patient] no .', "[doctor] okay , i'll prescribe ibuprofen 400 mg twice a day .")), ['ibuprofen:planned']);
+});
+
+test('who says it decides the action', () => {
+  const a = analysis('[patient] i take lisinopril 10 mg every morning .', "[doctor] i'm starting you on amlodipine 5 mg daily .");
+  assert.deepEqual(a.medications.map((m) => `${m.generic_name}:${m.action}`), ['lisinopril:continue', 'amlodipine:start']);
+});
+
+test('doses said in the next sentence or in the reply to "what dose?"', () => {
+  let m = analysis("[patient] i would take ibuprofen regularly . that's four hundred milligrams , two times a day , after food .").medications[0]!;
+  assert.deepEqual([m.dosage, m.frequency, m.instructions], ['400 mg', 'BD', 'after food']);
+  assert.ok(m.evidence.length >= 2, 'evidence of the neighbour sentence');
+  m = analysis("[patient] i'm on metformin .", '[doctor] what dose ?', '[patient] five hundred twice a day .').medications[0]!;
+  assert.deepEqual([m.dosage, m.frequency], ['500 mg', 'BD']);
+  m = analysis('[doctor] how often do you use the symbicort ?', '[patient] twice a day .').medications[0]!;
+  assert.deepEqual([m.assertion, m.frequency], ['present', 'BD']);
+  // a sentence about something else lends nothing
+  m = analysis("[patient] i take metformin . i've walked twice a day for years .").medications[0]!;
+  assert.deepEqual([m.frequency, m.duration], [null, null]);
+});
+
+test('conditions of use and as-needed are not schedules', () => {
+  const a = analysis('[patient] i use my ventolin .', '[doctor] if you start to use the ventolin more than every three hours , you need to see a gp .');
+  const v = a.medications[0]!;
+  assert.deepEqual([v.name, v.generic_name, v.brand_name, v.action, v.frequency], ['Ventolin', 'salbutamol', 'Ventolin', 'continue', null]);
+  assert.equal(v.instructions, 'see GP if needed more than every 3 hours');
+  assert.equal(analysis('[patient] just tylenol every once in a while .').medications[0]!.frequency, 'SOS');
+  assert.equal(analysis('[patient] i take crocin when i have fever .').medications[0]!.frequency, 'SOS');
+});
+
+test('brand and generic are one drug', () => {
+  for (const [a, b, generic] of [['ventolin', 'salbutamol', 'salbutamol'], ['piriton', 'chlorphenamine', 'chlorphenamine'], ['clenil', 'beclometasone', 'beclometasone'], ['thyroxine', 'levothyroxine', 'levothyroxine'], ['motrin', 'ibuprofen', 'ibuprofen'], ['lasix', 'furosemide', 'furosemide'], ['tylenol', 'acetaminophen', 'paracetamol'], ['norvasc', 'amlodipine', 'amlodipine']] as const) {
+    const r = analysis(`[patient] i take ${a} every day .`, `[doctor] keep taking the ${b} .`);
+    assert.deepEqual(r.medications.map((m) => m.generic_name), [generic], `${a}/${b}`);
+  }
+  assert.equal(analysis('[patient] thyronorm 50 in the morning .').medications[0]!.dosage, '50 mcg');
+});
+
+test('medicationReview flags names matched only approximately', () => {
+  const doc = buildDoc({ lines: parseTranscriptText('[doctor] she is on cisplacin and etoposide chemotherapy .'), mode: 'consultation', language: 'en' });
+  const review = medicationReview(doc, findMedicationMentions(doc).mentions);
+  assert.deepEqual(review.map((r) => r.field), ['medications.cisplatin']);
+  assert.match(review[0]!.reason, /matched approximately: heard 'cisplacin'/);
+  assert.equal(review[0]!.evidence[0]!.text, 'cisplacin');
 });

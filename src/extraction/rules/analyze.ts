@@ -2,7 +2,7 @@
 import type { Evidence, ExtractionInput } from '../../core/ports/extractor.js';
 import { buildDoc, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import { findAdvice, findAllergies, findDiagnoses, findFollowUp, findInvestigations, findReferrals } from './findings.js';
-import { aggregateMedications, findMedicationMentions } from './medications.js';
+import { aggregateMedications, findMedicationMentions, medicationReview } from './medications.js';
 import { classifySentence, emptyFacts, type SentenceFacts } from './sections.js';
 import { aggregateSymptoms, findSymptomMentions } from './symptoms.js';
 import type {
@@ -80,12 +80,15 @@ export function analyze(input: ExtractionInput): Analysis {
   // medications
   const { mentions, allergies: allergyDrugHits } = findMedicationMentions(doc);
   for (const m of mentions) {
+    // a denied, past or hypothetical drug says nothing about the patient's treatment
+    if (m.assertion !== 'present' && m.assertion !== 'planned') continue;
     const f = fact(m.sentence.idx);
     if (m.explicit && isClinician(m.sentence) && m.action !== 'continue') f.medsPlanned++;
     else if (m.explicit && isClinician(m.sentence) && m.action === 'continue' && /\b(?:continue|refill|keep|stay)\b/.test(m.sentence.text)) f.medsPlanned++;
     else f.medsCurrent++;
   }
   const medications = aggregateMedications(doc, mentions);
+  review.push(...medicationReview(doc, mentions));
 
   const diagnoses = findDiagnoses(doc);
   for (const d of diagnoses) {

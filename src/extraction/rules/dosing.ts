@@ -98,6 +98,8 @@ export interface Frequency {
 type FreqRule = [RegExp, (m: RegExpExecArray) => Frequency | null];
 
 const FREQ_RULES: FreqRule[] = [
+  // now and then: as needed, before "once" / "a day" can read it as OD
+  [/\b(?:every once in a while|once in a while|every now and (?:then|again)|now and (?:then|again)|from time to time|occasionally|off and on|on and off|here and there|(?:only )?when (?:i|you|he|she) (?:need|needs|feel|feels like|remember)(?: it| to| them)?|(?:only )?if (?:i|you|he|she) (?:need|needs|have|has|get|gets) (?:it|to|them|one)|when(?:ever)? (?:it's|it is|it gets|the pain is|i have|i get|you get|you have|i'm in) (?:bad|really bad|pain|a headache|headaches|migraines?|an attack|worse|flare)|(?:only )?(?:when|whenever|if) (?:i|you|he|she|they) (?:have|has|get|gets|feel|feels) (?:a |the |any |really )?(?:fever|temperature|pain|headaches?|migraines?|cold|flare|attack|symptoms|bad|wheezy|short of breath|tight|sore)|(?:only )?(?:when|whenever|if) (?:i'm|i am|it's|it is|he's|she's|they're) (?:wheezy|bad|tight|short of breath|in pain|sore|flaring)|sporadically|not (?:very )?(?:regularly|often))\b/g, () => ({ code: 'SOS', perDay: null })],
   // 1-0-1, 1-1-1, 0-0-1, 1-1-1-1, ½-0-½; also spoken "1 0 1"
   [/(?<![\d./])([0-4](?:\.5)?)\s*[-–]\s*([0-4](?:\.5)?)\s*[-–]\s*([0-4](?:\.5)?)(?:\s*[-–]\s*([0-4](?:\.5)?))?(?![\d./]|\s*(?:mg|ml|days?|weeks?))/g, (m) => doseTimes([m[1], m[2], m[3], m[4]])],
   [/(?<![\d./])([0-2]) ([0-2]) ([0-2])(?: ([0-2]))?(?![\d./]|\s*(?:mg|ml|days?|weeks?))/g, (m) => doseTimes([m[1], m[2], m[3], m[4]])],
@@ -107,6 +109,7 @@ const FREQ_RULES: FreqRule[] = [
     if (!(a > 0 && a <= 72)) return null;
     return { code: b ? `q${a}-${b}h` : `q${a}h`, perDay: Math.round((24 / a) * 100) / 100 };
   }],
+  [/\b(?:a )?couple (?:of )?times (?:a|per) day\b/g, () => byCount(2)],
   [/\b(\d)(?:\s*(?:-|to|or)\s*(\d))? times (?:a|per|each|every|in a) day\b|\b(\d)(?:\s*(?:-|to|or)\s*(\d))? times daily\b|\b(\d) times a day\b/g, (m) => {
     const n = Number(m[1] ?? m[3] ?? m[5]);
     const hi = m[2] ?? m[4];
@@ -125,7 +128,7 @@ const FREQ_RULES: FreqRule[] = [
   [/\b(?:every other day|alternate days?|on alternate days|every alternate day)\b/g, () => ({ code: 'alternate days', perDay: 0.5 })],
   [/\b(?:(?:once )?(?:a|per|every) month|monthly)\b/g, () => ({ code: 'monthly', perDay: 1 / 30 })],
   [/\b(?:stat|once only|single dose|one time dose|one-time dose)\b/g, () => ({ code: 'STAT', perDay: null })],
-  [/\b(?:in the morning|every morning|morning)\b/g, () => ({ code: 'OD', perDay: 1 })],
+  [/\b(?:in the morning|every morning|(?<!\b(?:this|yesterday|tomorrow|that|one|sunday|monday|tuesday|wednesday|thursday|friday|saturday|good) )morning)\b/g, () => ({ code: 'OD', perDay: 1 })],
 ];
 
 function byCount(n: number): Frequency {
@@ -146,6 +149,9 @@ function doseTimes(parts: (string | undefined)[]): Frequency | null {
   return { code: ps.join('-'), perDay: nums.filter((x) => x > 0).length };
 }
 
+/** A limit or a condition, not the schedule: "more than every 3 hours", "up to 4 times a day". */
+const CONDITION_BEFORE = /\b(?:more (?:often )?than|more frequently than|less (?:often )?than|beyond)\s*$/;
+
 /** The first frequency in `s` (earliest; the more specific rule wins a tie). */
 export function findFrequency(s: string): Found<Frequency> | null {
   let best: Found<Frequency> | null = null;
@@ -157,6 +163,7 @@ export function findFrequency(s: string): Found<Frequency> | null {
       if (m[0].length === 0) { re.lastIndex++; continue; }
       const f = make(m);
       if (!f) continue;
+      if (CONDITION_BEFORE.test(s.slice(Math.max(0, m.index - 30), m.index))) continue;
       const cand = { value: f, start: m.index, end: m.index + m[0].length };
       const overlaps = best !== null && cand.start < best.end && best.start < cand.end;
       if (best === null || (overlaps ? idx < bestRule : cand.start < best.start)) {
@@ -296,6 +303,23 @@ const INSTRUCTION_RULES: [RegExp, (m: RegExpExecArray) => string][] = [
   [/\brinse (?:your )?mouth(?: after use)?\b/g, () => 'rinse mouth after use'],
   [/\bfor (?:pain|fever|headache|nausea|vomiting|cough|itching|acidity|sleep)\b/g, (m) => m[0]],
 ];
+
+/**
+ * Conditions of use said with the drug: "if you use the ventolin more than every 3 hours"
+ * (see a doctor), "no more than 4 times a day" (a ceiling).
+ */
+export function findConditions(s: string): Found<string>[] {
+  const out: Found<string>[] = [];
+  const more = /\bmore (?:often |frequently )?than (?:every )?(\d+(?:\.\d+)?)\s*(hours?|hrs?|days?)\b|\bmore (?:often )?than (\d+|once|twice) (?:times )?(?:a|per|in a) (day|week)\b/g;
+  let m: RegExpExecArray | null;
+  while ((m = more.exec(s)) !== null) {
+    const what = m[1] ? `every ${m[1]} ${/^h/.test(m[2]!) ? (m[1] === '1' ? 'hour' : 'hours') : m[1] === '1' ? 'day' : 'days'}` : `${m[3] === 'once' ? '1 time' : m[3] === 'twice' ? '2 times' : `${m[3]} times`} a ${m[4]}`;
+    out.push({ value: `see GP if needed more than ${what}`, start: m.index, end: m.index + m[0].length });
+  }
+  const max = /\b(?:no more than|not more than|up to|a maximum of|maximum of|max(?:imum)?)\s+(\d+) (?:times|doses|tablets) (?:a|per|in a|in 24 hours?) ?(day|24 hours?)?\b/g;
+  while ((m = max.exec(s)) !== null) out.push({ value: `maximum ${m[1]} times a day`, start: m.index, end: m.index + m[0].length });
+  return out;
+}
 
 export function findInstructions(s: string): Found<string>[] {
   const out: Found<string>[] = [];

@@ -6,7 +6,7 @@
 import type { Evidence } from '../../core/ports/extractor.js';
 import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import {
-  findAction, findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration,
+  findAction, findConditions, findDoses, findDurations, findFrequency, findInstructions, findRoute, formatDose, formatDuration,
   type ActionCue, type Dose, type Duration, type Found, type Frequency, type MedAction,
 } from './dosing.js';
 import { DRUGS, type DrugEntry, type Route } from './lexicon/drugs.js';
@@ -14,13 +14,16 @@ import { PhraseMatcher } from './lexicon/matcher.js';
 import { negationStatus } from './negation.js';
 import { isNumberGlue, isNumberWord, parseNumberRun } from './numbers.js';
 import { sentenceCase } from './text.js';
-import type { MedicationItem } from './types.js';
+import type { Assertion, MedicationItem, ReviewItem } from './types.js';
+import { DOSE_QUESTION, neighbourAttributes } from './med-context.js';
 
 interface DrugHit {
   entry: DrugEntry;
   /** The lexicon term that matched. */
   term: string;
   kind: 'generic' | 'brand' | 'alias' | 'ambiguous';
+  /** Set on approximate (edit-distance) matches: the word heard. */
+  fuzzy?: string;
 }
 
 let matcher: PhraseMatcher<DrugHit> | null = null;
@@ -71,6 +74,13 @@ export interface MedicationMention {
   /** Furthest end of any attribute, for evidence. */
   spanStart: number;
   spanEnd: number;
+  /** What the mention says about the patient taking it; only present / planned ones are on the list. */
+  assertion: Assertion;
+  assertion_cue: string | null;
+  /** The word heard when the name only matched the lexicon approximately. */
+  heard: string | null;
+  /** Where attributes said in a neighbouring sentence or turn came from. */
+  extraEvidence: Evidence[];
 }
 
 const FORM_BEFORE = /\b(?:tab|tabs|tablet|tablets|cap|caps|capsule|capsules|syp|syrup|inj|injection|susp|suspension|cream|ointment|gel|drops|inhaler|spray|sachet|lotion)\.?\s*$/;
@@ -104,6 +114,19 @@ const LIST_GLUE = /^[\s,]*(?:(?:or|and|and\/or|\/)\s*,?\s*)?(?:even\s+|maybe\s+|
 const RULED_OUT_AFTER = /^[^.?!;]{0,40}?\b(?:(?:would|will|wo|should)\s*(?:not|n't)\s+(?:really\s+)?(?:be\s+)?(?:really\s+)?(?:helpful|help|necessary|needed|useful|appropriate|indicated|advisable|recommended|work|the right)|(?:is|are)\s*(?:not|n't)\s+(?:really\s+)?(?:needed|necessary|recommended|indicated|advisable|required|appropriate))\b/;
 /** A family member's medicine: "my mum takes sumatriptan". */
 const FAMILY_TAKES_BEFORE = /\b(?:my|his|her|your|their)\s+(?:mom|mum|mother|dad|father|husband|wife|partner|sister|brother|son|daughter|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|parents?|kids?|child|children|boyfriend|girlfriend)\s+(?:[a-z']+\s+){0,2}?(?:takes|took|is on|was on|is taking|was taking|has been on|had been on|has been taking|uses|used|was given|got|gets|needed|needs)\b[^.?!]{0,30}$/;
+
+/** The clinician describing usual practice, not this patient's medicine. */
+const GENERAL_PRACTICE = /\b(?:we (?:used to|usually|normally|generally|typically|tend to|often|sometimes|would normally|would usually)\s+(?:\w+\s+)?(?:give|use|prescribe|recommend|start|try|suggest|go with|put people on)|(?:some|most|many|a lot of) (?:people|patients|women|men|kids|children)\s+(?:\w+\s+)?(?:take|use|are on|get|need)|people (?:often |usually |sometimes )?(?:take|use)|(?:the )?(?:options?|alternatives?) (?:are|is|include|would be)|first line (?:is|treatment)|it's common to)\b[^?!]*$/;
+/** A past medicine, said before the drug. */
+const PAST_BEFORE = /\b(?:used to (?:take|be on|use|have)|was on|were on|previously (?:on|took|taking|tried|had)|had been on|in the past i (?:took|had|used)|stopped(?: taking)?|came off|finished(?: the| my)?(?: course of)?)\b[^.?!]{0,40}$/;
+/** A possibility rather than a medicine taken or prescribed. */
+const MAYBE_BEFORE = /\b(?:avoid (?:going on|going to|starting|having to|needing)|may need|might need|may have to|might have to|would need|would have to|will need to go on|down the road|in the future|if (?:it|that|this|they|things|the \w+|you|your \w+|symptoms?)\b[^.?!]{0,50}\b(?:could|might|may|would|can)\b|(?:could|might) (?:consider|think about)|thinking about|think about (?:starting|trying|going on)|considering|wondering (?:about|if))\b[^.?!]{0,40}$/;
+
+/** "my sister has diabetes and she takes metformin": the family member, then a pronoun. */
+const FAMILY_PRONOUN_BEFORE = /\b(?:my|his|her|their)\s+(?:mom|mum|mother|dad|father|husband|wife|partner|sister|brother|son|daughter|grandma|grandmother|grandpa|grandfather|aunt|uncle|cousin|boyfriend|girlfriend)\b(?:(?!\b(?:i|i'm|i've|me)\b)[^.?!]){0,60}\b(?:she|he|they)(?:'s|\s+(?:takes|took|is on|was on|were on|is taking|was taking|has been on|had been on|uses|used|needs|needed|got|gets|had to take))\b[^.?!]{0,30}$/;
+
+/** Drugs dosed in micrograms: a bare strength after them ("Thyronorm 50") is mcg. */
+const MCG_DRUGS = /^(?:levothyroxine|liothyronine|fentanyl|digoxin|cyanocobalamin|vitamin b12)$/;
 
 const MAX_PRE = 70;
 const MAX_POST = 110;
@@ -170,13 +193,20 @@ function fuzzyHits(text: string, taken: { start: number; end: number }[]) {
       const d = editDistance(w, c.name, max);
       if (d <= max && (!best || d < best.d)) best = { d, hit: c.hit };
     }
-    if (best) out.push({ start, end, surface: w, value: best.hit });
+    if (best) out.push({ start, end, surface: w, value: { ...best.hit, fuzzy: w } });
   }
   return out;
 }
 
-/** Drug mentions of one sentence, ambiguous names kept only next to a dose or form. */
-function drugHits(s: DocSentence) {
+type Hit = { start: number; end: number; surface: string; value: DrugHit };
+const hitCache = new WeakMap<DocSentence, Hit[]>();
+/** Drug mentions of one sentence, ambiguous names kept only next to a dose or form (cached per sentence). */
+export function drugHits(s: DocSentence): Hit[] {
+  let c = hitCache.get(s);
+  if (!c) hitCache.set(s, (c = rawDrugHits(s)));
+  return c;
+}
+function rawDrugHits(s: DocSentence): Hit[] {
   const exact = drugMatcher().match(s.text);
   const hits = [...exact, ...fuzzyHits(s.text, exact)].sort((a, b) => a.start - b.start);
   return hits.filter((h) => {
@@ -294,10 +324,22 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
         if (affirmed && (inAllergyReply || ALLERGY_WORD.test(before.slice(-60)) || /^\s*(?:allergy|allergies)\b/.test(text.slice(h.end)))) allergic.add(h.value.entry.generic);
         return;
       }
+      /** What the mention asserts; the first reason found wins. */
+      let assertion: Assertion = 'present';
+      let assertionCue: string | null = null;
+      const mark = (a: Assertion, c: string | null) => {
+        if (assertion === 'present') { assertion = a; assertionCue = c; }
+      };
       // one of several examples of a class the clinician mentions ("things like X or Y")
-      if (examples.has(i)) return;
+      if (examples.has(i)) mark('possible', 'example');
       // a family member's medicine
-      if (FAMILY_TAKES_BEFORE.test(before)) return;
+      const fam = FAMILY_TAKES_BEFORE.exec(before) ?? FAMILY_PRONOUN_BEFORE.exec(before);
+      if (fam) mark('family', fam[0].split(/\s+/).slice(0, 2).join(' '));
+      // the clinician explains what is usually done ("we used to give X, now it's Y or Z")
+      if (isClinician(s)) {
+        const gen = GENERAL_PRACTICE.exec(before);
+        if (gen) mark('possible', gen[0].trim());
+      }
       const prevEnd = i > 0 ? hits[i - 1]!.end : 0;
       const nextStart = i + 1 < hits.length ? hits[i + 1]!.start : text.length;
       const postEnd = Math.min(nextStart, h.end + MAX_POST, text.length);
@@ -341,7 +383,7 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
           const v = Number(m[1]);
           if (v > 0 && v <= 2000) {
             const at = h.end + m.index + m[0].indexOf(m[1]!);
-            dose = { value: { value: v, max: null, unit: 'mg', kind: 'strength' }, start: at, end: at + m[1]!.length };
+            dose = { value: { value: v, max: null, unit: MCG_DRUGS.test(h.value.entry.generic) ? 'mcg' : 'mg', kind: 'strength' }, start: at, end: at + m[1]!.length };
           }
         }
       }
@@ -349,12 +391,14 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       const frequency = freqRaw ? { ...freqRaw, start: freqRaw.start + h.end, end: freqRaw.end + h.end } : null;
       const durRaw = findDurations(post).find((d) => !/^(?:since|ago|back|past|last|previous|over|about|around|approximately|almost|nearly|of)\b/.test(post.slice(d.start, d.end)));
       const duration = durRaw ? { ...durRaw, start: durRaw.start + h.end, end: durRaw.end + h.end } : null;
-      const instructions = findInstructions(post).map((x) => ({ ...x, start: x.start + h.end, end: x.end + h.end }));
+      const instructions = [...findInstructions(post), ...findConditions(post)].map((x) => ({ ...x, start: x.start + h.end, end: x.end + h.end }));
       const routeFound = findRoute(ownPre.slice(-25) + ' ' + h.surface + ' ' + post.slice(0, 60), ownPre.slice(-25).length + 1);
       const route: Route | null = routeFound?.value ?? h.value.entry.route ?? null;
 
       // action from the words around
-      const cue: ActionCue | null = findAction(pre, post);
+      let cue: ActionCue | null = findAction(pre, post);
+      // a verb inside a condition is not the action: "if you start to use the ventolin more than …"
+      if (cue && cue.strength === 'strong' && /\b(?:if|when|whenever|unless|once)\b[^,;.]*$/.test(pre.slice(0, cue.start))) cue = { ...cue, strength: 'weak', action: 'continue' };
       let action: MedAction;
       let explicit = false;
       if (cue && cue.strength !== 'weak') {
@@ -394,23 +438,35 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
       }
 
       // the clinician rules it out: "paracetamol wouldn't be helpful", "antibiotics are not needed"
-      if (isClinician(s) && action !== 'stop' && action !== 'hold' && RULED_OUT_AFTER.test(text.slice(h.end, nextStart))) return;
-      // negation: "not taking aspirin", "no ibuprofen" — dropped unless it is a stop / hold
+      if (isClinician(s) && action !== 'stop' && action !== 'hold' && RULED_OUT_AFTER.test(text.slice(h.end, nextStart))) mark('possible', 'ruled out');
+      // a possibility: "may need X", "in the future", "if it doesn't settle we might try X"
+      const maybe = MAYBE_BEFORE.exec(before);
+      if (maybe) mark('possible', maybe[0].trim().split(/\s+/).slice(0, 3).join(' '));
+      // negation: "not taking aspirin", "no ibuprofen" (a stop / hold keeps it)
       const neg = negationStatus(text, h.start, h.end);
       if (neg.negated && action !== 'stop' && action !== 'hold') {
         const mine = /\b(?:my|his|her|your)\s+$/.test(before.slice(-20));
-        if (!mine) return;
+        if (!mine) mark('absent', neg.trigger);
       }
-      // a drug only asked about ("have you tried tylenol or ibuprofen?") counts when the patient
-      // says yes without naming a different drug; a drug they name is picked up from their reply
+      // a drug only asked about ("have you tried tylenol or ibuprofen?"): the reply decides;
+      // a drug the patient names in the reply is picked up from there
       if (s.question && s.speaker !== 'patient' && action !== 'stop' && action !== 'hold') {
         const a = answerTo(doc, s);
-        if (a.polarity !== 'yes') return;
         const reply = a.line !== null ? doc.lines[a.line]! : null;
-        if (reply && reply.sentences.some((rs) => drugHits(rs).length > 0)) return;
+        const replyDrugs = reply ? reply.sentences.flatMap((rs) => drugHits(rs)) : [];
+        const ever = /\b(?:ever|before|in the past|previously)\b/.test(text);
+        if (a.polarity === 'no') mark('absent', 'question answered no');
+        else if (replyDrugs.length > 0) mark('possible', 'asked');
+        else if (a.polarity === 'yes') { if (ever) mark('historical', 'ever'); }
+        else if (!(reply && DOSE_QUESTION.test(text) && !/\b(?:not|never|don't|do n't|stopped)\b/.test(reply.nt.norm))) mark('possible', 'asked');
       }
-      // a drug talked about as a possibility or a past one is not on the list
-      if (/\b(?:avoid (?:going on|going to|starting|having to|needing)|may need|might need|may have to|might have to|would need|would have to|will need to go on|down the road|in the future|used to (?:take|be on)|was on|were on|previously (?:on|took|taking|tried)|had been on|have you ever (?:been on|taken|tried))\b[^.?!]{0,40}$/.test(before)) return;
+      // the patient asks whether to take it
+      if (s.speaker === 'patient' && /\b(?:should i|can i|could i|do i need to|would it help to|is it ok(?:ay)? to)\b[^.?!]{0,30}$/.test(before)) mark('possible', 'question');
+      // a past medicine: "i used to take X", "i was on X", "i stopped X last year"
+      const past = PAST_BEFORE.exec(before);
+      if (past) mark('historical', past[0].trim().split(/\s+/).slice(0, 3).join(' '));
+      if (s.speaker === 'patient' && action === 'stop' && /\b(?:stopped|quit|came off|gave up|no longer|finished)\b/.test(pre)) mark('historical', 'stopped');
+      if (s.speaker === 'patient' && /^[^.?!]{0,30}?\b(?:but |and )?(?:i|we)(?: have| had|'ve)? (?:stopped|quit|came off|gave up) (?:it|them|that|taking (?:it|them))\b/.test(text.slice(h.end, nextStart))) mark('historical', 'stopped');
       // a self-correction: "penicillin or, I'm sorry, amoxicillin"
       if (i + 1 < hits.length && /^\s*,?\s*(?:or\s*,?\s*)?(?:i'm sorry|im sorry|sorry|i mean|rather|no wait|actually)\s*,?\s*$/.test(text.slice(h.end, hits[i + 1]!.start))) return;
       // a vitamin or mineral to be measured is a lab test: "recheck iron, ferritin, B12 and folate"
@@ -432,7 +488,11 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
         instructions: instructions.map((x) => ({ ...x, start: x.start + s.start, end: x.end + s.start })),
         action,
         explicit,
-        plan: isClinician(s) && !s.question && ((explicit && action !== 'stop' && action !== 'hold') || PLAN_BEFORE.test(ownPre)),
+        plan: assertion === 'present' && isClinician(s) && !s.question && ((explicit && action !== 'stop' && action !== 'hold') || PLAN_BEFORE.test(ownPre)),
+        assertion,
+        assertion_cue: assertionCue,
+        heard: h.value.fuzzy ?? null,
+        extraEvidence: [],
         spanStart: s.start + Math.min(...starts),
         spanEnd: s.start + Math.max(...ends),
       });
@@ -440,6 +500,18 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
   }
   // a drug the patient is allergic to is not one of their medicines (unless it is being stopped)
   const kept = mentions.filter((m) => !allergic.has(m.hit.entry.generic) || m.action === 'stop' || m.action === 'hold');
+  // dose, frequency and instructions said in the next sentence or in the reply to "what dose?"
+  for (const m of kept) {
+    if (m.assertion !== 'present' || (m.dose && m.frequency && m.instructions.length)) continue;
+    const n = neighbourAttributes(doc, m.sentence, (x) => drugHits(x).length > 0);
+    const at = { start: m.start, end: m.end };
+    let used = false;
+    if (!m.dose && n.dose) { m.dose = { value: n.dose, ...at }; used = true; }
+    if (!m.frequency && n.frequency) { m.frequency = { value: n.frequency, ...at }; used = true; }
+    if (!m.duration && n.duration) { m.duration = { value: n.duration, ...at }; used = true; }
+    if (!m.instructions.length && n.instructions.length) { m.instructions = n.instructions.map((value) => ({ value, ...at })); used = true; }
+    if (used) m.extraEvidence = n.evidence;
+  }
   return { mentions: kept, allergies };
 }
 
@@ -478,7 +550,10 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
     groups.set(m.hit.entry.generic, g);
   }
   const items: MedicationItem[] = [];
-  for (const [generic, ms] of groups) {
+  for (const [generic, all] of groups) {
+    // mentions saying it is taken or prescribed decide; without one, the item says why it is not on the list
+    const listed = all.filter((m) => m.assertion === 'present');
+    const ms = listed.length ? listed : all;
     // the deciding mention: the latest explicit one by the clinician, else the latest explicit, else the first
     const explicit = ms.filter((m) => m.explicit);
     const decider = [...explicit].reverse().find((m) => isClinician(m.sentence)) ?? explicit[explicit.length - 1] ?? ms[0]!;
@@ -512,8 +587,9 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
       : sentenceCase(first.hit.term);
     const evidence: Evidence[] = [];
     for (const m of ms) {
-      const e = ev(doc, m.sentence.line, m.spanStart, m.spanEnd);
-      if (!evidence.some((x) => x.line === e.line && x.start === e.start && x.end === e.end)) evidence.push(e);
+      for (const e of [ev(doc, m.sentence.line, m.spanStart, m.spanEnd), ...m.extraEvidence]) {
+        if (!evidence.some((x) => x.line === e.line && x.start === e.start && x.end === e.end)) evidence.push(e);
+      }
     }
     items.push({
       name: display,
@@ -530,12 +606,41 @@ export function aggregateMedications(doc: Doc, mentions: MedicationMention[]): M
       duration_days: duration ? duration.value.days : null,
       instructions: instr.length ? [...new Set(instr.map((x) => x.value))].join('; ') : null,
       action,
-      assertion: action === 'start' ? 'planned' : 'present',
-      assertion_cue: null,
+      ...(listed.length ? { assertion: action === 'start' ? 'planned' as const : 'present' as const, assertion_cue: null } : offListAssertion(all)),
       evidence,
     });
   }
   return items;
+}
+
+/** Rank of the reasons a drug is off the list: a plain statement (denied, past, someone else's) beats a hypothetical. */
+const OFF_LIST_RANK: Partial<Record<Assertion, number>> = { absent: 3, historical: 3, family: 2, allergy: 2, possible: 1 };
+function offListAssertion(ms: MedicationMention[]): { assertion: Assertion; assertion_cue: string | null } {
+  let best = ms[0]!;
+  for (const m of ms) if ((OFF_LIST_RANK[m.assertion] ?? 0) >= (OFF_LIST_RANK[best.assertion] ?? 0)) best = m;
+  return { assertion: best.assertion, assertion_cue: best.assertion_cue };
+}
+
+/** On the medication list: taken now or prescribed (not denied, past, someone else's or hypothetical). */
+export function onMedicationList(m: { assertion: Assertion }): boolean {
+  return m.assertion === 'present' || m.assertion === 'planned';
+}
+
+/**
+ * Drugs whose spoken name only matched the lexicon approximately (a recogniser's misspelling):
+ * the clinician should check the name before signing.
+ */
+export function medicationReview(doc: Doc, mentions: MedicationMention[]): ReviewItem[] {
+  const out = new Map<string, ReviewItem>();
+  for (const m of mentions) {
+    if (!m.heard) continue;
+    const key = `medications.${m.hit.entry.generic}`;
+    const e = ev(doc, m.sentence.line, m.start, m.end);
+    const item = out.get(key);
+    if (item) { if (!item.evidence.some((x) => x.line === e.line && x.start === e.start)) item.evidence.push(e); continue; }
+    out.set(key, { field: key, reason: `drug name matched approximately: heard '${e.text || m.heard}', read as ${m.hit.entry.generic}`, evidence: [e] });
+  }
+  return [...out.values()];
 }
 
 function origRange(doc: Doc, m: MedicationMention): [number, number] {

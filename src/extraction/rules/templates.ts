@@ -2,6 +2,7 @@
 import type { ExtractionInput } from '../../core/ports/extractor.js';
 import type { TemplateRules } from '../../core/templates/definitions.js';
 import type { Analysis } from './analyze.js';
+import { onMedicationList } from './medications.js';
 import { composeNote } from './note/compose.js';
 import { VITAL_LABELS } from './vitals.js';
 import type { DiagnosisItem, InvestigationItem, MedicationItem, Statement, SymptomItem, VitalItem } from './types.js';
@@ -72,8 +73,10 @@ function tidySentence(t: string): string {
 const diagnosisText = (d: DiagnosisItem) =>
   d.status === 'provisional' ? `${d.name} (provisional)` : d.status === 'history' ? `${d.name} (known)` : d.status === 'ruled_out' ? `${d.name} ruled out` : d.name;
 
-const activeMeds = (a: Analysis) => a.medications.filter((m) => m.action !== 'stop');
-const currentMeds = (a: Analysis) => a.medications.filter((m) => m.action === 'continue' || m.action === 'increase' || m.action === 'decrease' || m.action === 'hold');
+/** Drugs on the patient's list: taken now or prescribed (not denied, past, hypothetical, family or allergens). */
+const listedMeds = (a: Analysis) => a.medications.filter(onMedicationList);
+const activeMeds = (a: Analysis) => listedMeds(a).filter((m) => m.action !== 'stop');
+const currentMeds = (a: Analysis) => listedMeds(a).filter((m) => m.action === 'continue' || m.action === 'increase' || m.action === 'decrease' || m.action === 'hold');
 const orderedTests = (a: Analysis) => a.investigations.filter((i) => i.status === 'ordered');
 const results = (a: Analysis) => a.investigations.filter((i) => i.status === 'result');
 const presentSymptoms = (a: Analysis) => a.symptoms.filter((s) => s.status === 'present');
@@ -90,7 +93,7 @@ function historyNarrative(a: Analysis): string {
   if (neg.length) parts.push(`Denies ${list(neg.map(lc))}.`);
   const h = history(a);
   if (h.length) parts.push(`Known history of ${list(h.map((d) => lc(d.name)))}.`);
-  const cur = a.medications.filter((m) => m.action !== 'start');
+  const cur = listedMeds(a).filter((m) => m.action !== 'start');
   if (cur.length) parts.push(`Current medications: ${cur.map((m) => [m.name, m.dosage, m.frequency].filter(Boolean).join(' ')).join(', ')}.`);
   if (a.allergies.length) parts.push(`Allergies: ${a.allergies.map((x) => x.substance).join(', ')}.`);
   else if (a.noKnownAllergies) parts.push('No known allergies.');
@@ -110,7 +113,7 @@ function examText(a: Analysis): string {
 
 function planLines(a: Analysis): string[] {
   const out: string[] = [];
-  for (const m of a.medications) out.push(medicationLine(m));
+  for (const m of listedMeds(a)) out.push(medicationLine(m));
   const o = orderedTests(a);
   if (o.length) out.push(`Investigations: ${o.map((x) => x.name).join(', ')}`);
   for (const x of a.advice) out.push(`Advice: ${x.text}`);
@@ -155,7 +158,7 @@ function soap(a: Analysis): Data {
     assessment: { text: assessText, diagnoses: a.diagnoses, statements: a.sections.assessment },
     plan: {
       text: planText,
-      medications: a.medications,
+      medications: listedMeds(a),
       investigations: orderedTests(a),
       advice: a.advice,
       referrals: a.referrals,
@@ -173,7 +176,7 @@ function hpi(a: Analysis): Data {
     symptoms: presentSymptoms(a),
     pertinent_negatives: negatives(a),
     history: history(a),
-    current_medications: a.medications.filter((m) => m.action !== 'start'),
+    current_medications: listedMeds(a).filter((m) => m.action !== 'start'),
     allergies: a.allergies,
     statements: a.sections.subjective,
   };
@@ -186,7 +189,7 @@ function dischargeSummary(a: Analysis): Data {
   const exam = examText(a);
   const course = statementsText([...a.sections.assessment, ...a.sections.plan]);
   const onDischarge = activeMeds(a);
-  const stopped = a.medications.filter((m) => m.action === 'stop');
+  const stopped = listedMeds(a).filter((m) => m.action === 'stop');
   const text = [
     a.chiefComplaint ? `Presenting complaint: ${a.chiefComplaint.text}.` : '',
     dx.length ? `Diagnoses: ${dx.map(diagnosisText).join('; ')}.` : '',
@@ -256,7 +259,7 @@ function ekaEmr(a: Analysis): Data {
     chief_complaint: a.chiefComplaint?.text ?? null,
     symptoms: presentSymptoms(a),
     diagnoses: a.diagnoses.filter((d) => d.status !== 'ruled_out'),
-    medications: a.medications,
+    medications: listedMeds(a),
     lab_tests: labs,
     advice: a.advice,
     follow_up: a.followUp,
@@ -270,7 +273,7 @@ function clinicalNotes(a: Analysis): Data {
 export const BUILDERS: Record<TemplateRules['builder'], (a: Analysis, input: ExtractionInput) => Data> = {
   transcript,
   soap: (a) => soap(a),
-  medications: (a) => ({ medications: a.medications }),
+  medications: (a) => ({ medications: listedMeds(a) }),
   vitals: (a) => vitalsData(a.vitals),
   hpi: (a) => hpi(a),
   discharge_summary: (a) => dischargeSummary(a),
