@@ -36,6 +36,9 @@ test('questions and answers', () => {
   assert.equal(answerPolarity('uh, yes, a little'), 'yes');
   assert.equal(answerPolarity('mm-hmm'), 'yes');
   assert.equal(answerPolarity('I do not know'), null);
+  assert.equal(answerPolarity("I don't think so."), 'no');
+  assert.equal(answerPolarity('not anymore'), 'no');
+  assert.equal(answerPolarity('uh huh by the evening'), 'yes');
 });
 
 test('symptom status through negation and the patient\'s answers', () => {

@@ -4,7 +4,7 @@ import { buildDoc, ev, isClinician, type Doc, type DocSentence } from './doc.js'
 import { findAdvice, findAllergies, findDiagnoses, findFollowUp, findInvestigations, findReferrals } from './findings.js';
 import { aggregateMedications, findMedicationMentions, medicationReview } from './medications.js';
 import { classifySentence, emptyFacts, type SentenceFacts } from './sections.js';
-import { aggregateSymptoms, findSymptomMentions } from './symptoms.js';
+import { aggregateSymptoms, findingReview, findSymptomMentions } from './symptoms.js';
 import type {
   AdviceItem, AllergyItem, DiagnosisItem, FollowUpItem, InvestigationItem, MedicationItem, ReferralItem, SoapSection,
   ReviewItem, Statement, SymptomItem, VitalItem,
@@ -60,6 +60,7 @@ export function analyze(input: ExtractionInput): Analysis {
   const symptomMentions = findSymptomMentions(doc);
   for (const m of symptomMentions) fact(m.sentence.idx).symptoms++;
   const symptoms = aggregateSymptoms(doc, symptomMentions);
+  const findingConflicts = findingReview(doc, symptomMentions);
 
   // vitals (clinician and patient: patients report home readings)
   const vitals: VitalItem[] = [];
@@ -153,7 +154,7 @@ export function analyze(input: ExtractionInput): Analysis {
     followUp,
     referrals,
     sections,
-    review,
+    review: [...findingConflicts, ...review],
     classified,
   };
 }

@@ -2,6 +2,8 @@
  * Diagnoses / impressions, allergies, investigations, advice, follow-up and referrals.
  */
 import type { Evidence } from '../../core/ports/extractor.js';
+import { assertionOf, questionQualifier } from './assertion.js';
+import { answerFor, questionStart } from './dialogue.js';
 import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import { findDurations, formatDuration } from './dosing.js';
 import { CONDITIONS, INVESTIGATIONS, SPECIALTIES } from './lexicon/clinical.js';
@@ -9,7 +11,7 @@ import { PhraseMatcher } from './lexicon/matcher.js';
 import type { AllergyDrugHit } from './medications.js';
 import { negationStatus } from './negation.js';
 import { tokenize } from './text.js';
-import type { AdviceItem, Asserted, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem } from './types.js';
+import type { AdviceItem, Assertion, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem } from './types.js';
 
 const lazy = <T>(make: () => T): (() => T) => {
   let v: T | undefined;
@@ -27,77 +29,115 @@ const addEvidence = (list: Evidence[], e: Evidence) => {
 const PROVISIONAL = /\b(?:rule out|r\/o|to exclude|exclude|query|possible|possibly|probable|probably|likely|suspect|suspected|suspicion of|could be|might be|may be|maybe|concern for|concerned (?:about|for)|worried about|differential|versus|vs|question of|cannot rule out|can't rule out|consider|considering|think about)\b|\?\s*$/;
 const HISTORY = /\b(?:history of|h\/o|hx of|known case of|k\/c\/o|known|diagnosed with|diagnosed|past medical history|pmh|with a history|chronic|long-standing|longstanding|years ago|since childhood|for my|for his|for her|for your|your|my|his|her|had|have had|has had|on treatment for|being treated for|managed|well controlled|controlled|under control)\b/;
 const ASSESS = /\b(?:i think|i believe|impression|diagnosis|assessment|looks like|look like|consistent with|suggestive of|suggests|it's|it is|this is|that is|that's|you have|you've got|you got|he has|she has|seems|seem to have|suffering from|due to|secondary to|caused by|because of|presents with|presenting with|problem is|confirms?|confirmed|shows?|showed|has)\b/;
-const FAMILY_BEFORE = /\b(?:mother|father|mom|mum|dad|brother|sister|son|daughter|grandmother|grandfather|grandma|grandpa|aunt|uncle|family|parents?|siblings?|cousin|wife|husband)\b[^.]{0,30}$/;
 const SUGAR_DM = /\b(?:for|with|of) (?:my|his|her|your) sugars?\b|\bsugar patient\b|\bsugar problem\b|\bsugar disease\b|\bhigh sugars?\b/g;
 
+const KIND = new Map(CONDITIONS.map((c) => [c.name, c.kind] as const));
+const conditionNames = (s: DocSentence) => conditionMatcher().match(s.text).map((m) => m.value);
+
 export function findDiagnoses(doc: Doc): DiagnosisItem[] {
-  interface Hit { name: string; status: DiagnosisStatus; e: Evidence; idx: number }
+  interface Hit { name: string; status: DiagnosisStatus; assertion: Assertion; cue: string | null; e: Evidence; idx: number; clinician: boolean }
   const hits: Hit[] = [];
   for (const s of doc.sentences) {
     const found: { name: string; start: number; end: number }[] = conditionMatcher().match(s.text).map((m) => ({ name: m.value, start: m.start, end: m.end }));
     SUGAR_DM.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = SUGAR_DM.exec(s.text)) !== null) found.push({ name: 'Diabetes mellitus', start: m.index, end: m.index + m[0].length });
+    if (!found.length) continue;
     const tests = investigationMatcher().match(s.text);
+    const qAt = questionStart(doc, s);
+    const qNames = qAt >= 0 ? found.filter((f) => f.start >= qAt).map((f) => f.name) : [];
     for (const f of found) {
       // "dengue NS1 antigen", "HIV test" name a test, not a diagnosis
-      if (tests.some((t) => f.start < t.end && t.start < f.end && t.end - t.start > f.end - f.start)) continue;
-      const before = s.text.slice(Math.max(0, f.start - 60), f.start);
-      if (FAMILY_BEFORE.test(before)) continue;
-      if (/\b(?:if|in case|risk of|prevent|to avoid|side effects?|cause|causes|can cause)\b[^,.]{0,30}$/.test(before)) continue;
-      let status: DiagnosisStatus;
-      if (s.question) {
-        if (/\b(?:rule out|r\/o)\b/.test(before)) status = 'provisional';
-        else {
-          const a = answerTo(doc, s);
-          if (a.polarity !== 'yes') continue;
-          status = 'history';
+      const test = tests.find((t) => f.start < t.end && t.start < f.end && t.end - t.start > f.end - f.start);
+      if (test) {
+        // "your covid test came back negative" does settle it
+        const r = /^\s*(?:[a-z]+\s+){0,3}?(?:came back|was|is|were|are|turned out)?\s*(negative|positive)\b/.exec(s.text.slice(test.end));
+        if (r && isClinician(s)) {
+          const neg = r[1] === 'negative';
+          hits.push({ name: f.name, status: neg ? 'ruled_out' : 'confirmed', assertion: neg ? 'absent' : 'present', cue: `test ${r[1]}`, e: ev(doc, s.line, s.start + f.start, s.start + f.end), idx: s.idx, clinician: true });
         }
-      } else if (/\b(?:rule[ds]? out|r\/o|to exclude|exclude)\s+(?:(?:any|a|an|the|possible)\s+)?$/.test(before)) {
-        status = 'provisional';
-      } else if (negationStatus(s.text, f.start, f.end).negated) {
-        if (!isClinician(s)) continue;
-        status = 'ruled_out';
-      } else if (!isClinician(s)) {
-        status = 'history';
-      } else if (PROVISIONAL.test(before.slice(-40)) || /^\s*\?/.test(s.text.slice(f.end))) {
-        status = 'provisional';
-      } else if (ASSESS.test(before.slice(-40)) && !/\b(?:history of|h\/o|known case of|k\/c\/o|past medical history)\b/.test(before)) {
-        status = 'confirmed';
-      } else if (HISTORY.test(before.slice(-40))) {
-        status = 'history';
-      } else {
-        status = doc.mode === 'dictation' ? 'confirmed' : 'history';
+        continue;
       }
-      hits.push({ name: f.name, status, e: ev(doc, s.line, s.start + f.start, s.start + f.end), idx: s.idx });
+      const before = s.text.slice(Math.max(0, f.start - 60), f.start);
+      const chronic = KIND.get(f.name) !== 'acute';
+      let status: DiagnosisStatus;
+      let assertion: Assertion;
+      let cue: string | null = null;
+      if (qAt >= 0 && f.start >= qAt) {
+        // asked: "have you ever had asthma?" — the reply decides; "rule out" in a question is still a plan
+        if (/\b(?:rule out|r\/o)\b/.test(before)) {
+          hits.push({ name: f.name, status: 'provisional', assertion: 'possible', cue: 'rule out', e: ev(doc, s.line, s.start + f.start, s.start + f.end), idx: s.idx, clinician: true });
+          continue;
+        }
+        const qual = questionQualifier(s.text, qAt, f.start, f.end);
+        if (qual === 'hypothetical') continue;
+        const a = answerFor(doc, s, f.name, qNames, conditionNames);
+        if (a.how !== 'yes' && a.how !== 'no') continue;
+        if (qual === 'family' && a.how === 'no') continue;
+        cue = `answered "${a.cue ?? a.how}"`;
+        if (qual === 'family') [status, assertion] = ['history', 'family'];
+        else if (a.how === 'no') [status, assertion] = ['ruled_out', 'absent'];
+        else [status, assertion] = ['history', chronic && !/\b(?:ever|before|past|previously)\b/.test(s.text) ? 'present' : 'historical'];
+      } else {
+        const a = assertionOf(s.text, f.start, f.end, s.speaker, 'diagnosis');
+        // "if you get pneumonia", "side effects": not a diagnosis to list (kept out as before)
+        if (a.conditional) continue;
+        cue = a.cue;
+        assertion = a.assertion;
+        if (a.assertion === 'family') status = 'history';
+        else if (a.assertion === 'absent') status = 'ruled_out';
+        else if (a.assertion === 'possible' || (!isClinician(s) && s.text.trim().endsWith('?'))) [status, assertion] = ['provisional', 'possible'];
+        else if (a.assertion === 'historical') status = 'history';
+        else if (!isClinician(s)) {
+          // the patient's own conditions: known (chronic, still present) or a past acute illness
+          status = 'history';
+          if (!chronic && /\b(?:had|got|caught|was diagnosed|recovered)\b/.test(before)) [assertion, cue] = ['historical', 'had'];
+        } else if (PROVISIONAL.test(before.slice(-40)) || /^\s*\?/.test(s.text.slice(f.end))) {
+          [status, assertion] = ['provisional', 'possible'];
+        } else if (ASSESS.test(before.slice(-40)) && !/\b(?:history of|h\/o|known case of|k\/c\/o|past medical history)\b/.test(before)) {
+          status = 'confirmed';
+        } else if (HISTORY.test(before.slice(-40))) {
+          status = 'history';
+          if (!chronic) assertion = 'historical';
+        } else {
+          status = doc.mode === 'dictation' ? 'confirmed' : 'history';
+        }
+      }
+      hits.push({ name: f.name, status, assertion, cue, e: ev(doc, s.line, s.start + f.start, s.start + f.end), idx: s.idx, clinician: isClinician(s) && !(qAt >= 0 && f.start >= qAt) });
     }
   }
-  // merge: the most assertive status wins (confirmed > provisional > history > ruled_out)
+  // merge: the most assertive status wins (confirmed > provisional > history > ruled_out); someone else's stays apart
   const rank: Record<DiagnosisStatus, number> = { confirmed: 4, provisional: 3, history: 2, ruled_out: 1 };
-  const byName = new Map<string, DiagnosisItem & { idx: number }>();
+  const byName = new Map<string, DiagnosisItem & { idx: number; byClinician: boolean }>();
+  const keyOf = (name: string, a: Assertion) => (a === 'family' ? `${name}\u0000family` : name);
   for (const h of hits) {
-    // "Diabetes mellitus" joins a more specific type when one is named
-    const cur = byName.get(h.name);
-    if (!cur) byName.set(h.name, { name: h.name, status: h.status, evidence: [h.e], idx: h.idx, assertion: 'present', assertion_cue: null });
+    const key = keyOf(h.name, h.assertion);
+    const cur = byName.get(key);
+    if (!cur) byName.set(key, { name: h.name, status: h.status, evidence: [h.e], idx: h.idx, assertion: h.assertion, assertion_cue: h.cue, byClinician: h.clinician });
     else {
-      if (rank[h.status] > rank[cur.status]) cur.status = h.status;
+      // the clinician's later ruling ("I don't think it's covid") settles the patient's guess
+      const overrules = h.clinician && !cur.byClinician && cur.status === 'provisional';
+      if (overrules || rank[h.status] > rank[cur.status] || (h.status === cur.status && h.assertion === 'present' && cur.assertion === 'historical')) {
+        cur.byClinician = h.clinician;
+        cur.status = h.status;
+        cur.assertion = h.assertion;
+        cur.assertion_cue = h.cue;
+      }
       addEvidence(cur.evidence, h.e);
     }
   }
-  const specificDm = [...byName.keys()].find((n) => /^Type [12] diabetes/.test(n));
-  const generic = byName.get('Diabetes mellitus');
-  if (specificDm && generic) {
-    const sp = byName.get(specificDm)!;
-    for (const e of generic.evidence) addEvidence(sp.evidence, e);
-    if (rank[generic.status] > rank[sp.status]) sp.status = generic.status;
-    byName.delete('Diabetes mellitus');
+  // "Diabetes mellitus" joins a more specific type when one is named
+  for (const fam of ['', '\u0000family']) {
+    const specificDm = [...byName.keys()].find((n) => /^Type [12] diabetes/.test(n) && n.endsWith(fam) && (fam || !n.includes('\u0000')));
+    const generic = byName.get('Diabetes mellitus' + fam);
+    if (specificDm && generic) {
+      const sp = byName.get(specificDm)!;
+      for (const e of generic.evidence) addEvidence(sp.evidence, e);
+      if (rank[generic.status] > rank[sp.status]) Object.assign(sp, { status: generic.status, assertion: generic.assertion, assertion_cue: generic.assertion_cue });
+      byName.delete('Diabetes mellitus' + fam);
+    }
   }
-  return [...byName.values()].sort((a, b) => a.idx - b.idx).map(({ idx: _i, ...d }) => ({ ...d, ...diagnosisAssertion(d.status) }));
-}
-
-const DIAGNOSIS_ASSERTION: Record<DiagnosisStatus, Asserted['assertion']> = { confirmed: 'present', provisional: 'possible', history: 'historical', ruled_out: 'absent' };
-function diagnosisAssertion(status: DiagnosisStatus): Asserted {
-  return { assertion: DIAGNOSIS_ASSERTION[status], assertion_cue: null };
+  return [...byName.values()].sort((a, b) => a.idx - b.idx).map(({ idx: _i, byClinician: _b, ...d }) => d);
 }
 
 // ── Allergies ───────────────────────────────────────────────────────────────

@@ -36,7 +36,7 @@ const PSEUDO: readonly string[][] = [
   ['no', 'problem'], ['no', 'longer', 'helping'], ['not', 'controlled'], ['not', 'well', 'controlled'],
   ['not', 'under', 'control'], ['not', 'know'], ['not', 'remember'], ['not', 'stopping'], ['not', 'stop'],
   ['not', 'able'], ['not', 'working'], ['not', 'work'], ['not', 'enough'], ['resolved', 'with'],
-  ['no', 'harm'], ['not', 'do', 'any', 'harm'], ['not', 'do', 'you', 'any', 'harm'],
+  ['no', 'harm'], ['not', 'great'], ['not', 'good'], ['not', 'so', 'good'], ['not', 'too', 'good'], ['not', 'so', 'great'], ['not', 'too', 'great'], ['not', 'well'], ['not', 'do', 'any', 'harm'], ['not', 'do', 'you', 'any', 'harm'],
   ['not', 'going', 'to', 'do', 'any', 'harm'], ['not', 'going', 'to', 'do', 'you', 'any', 'harm'],
 ];
 
@@ -178,13 +178,13 @@ export function isQuestion(sentence: string): boolean {
   return QUESTION_START.test(s) && s.split(/\s+/).length <= 14;
 }
 
-const YES = /^(?:yes|yeah|yep|yup|ya|yah|mm-?hmm|uh-?huh|mhm|correct|right|i do|i have|i did|i am|i'm|true|sure|definitely|a little|a bit|little bit|sometimes|occasionally|kind of|kinda|i think so|it does|it is|there is|absolutely|exactly|positive)\b/;
-const NO = /^(?:no|nope|nah|not really|not at all|never|none|nothing|i don't|i do n't|i dont|i haven't|i have n't|i havent|i didn't|i did n't|negative|not that i know|not that i've noticed|no,)\b/;
+const YES = /^(?:yes|yeah|yep|yup|ya|yah|mm[- ]?hmm|uh[- ]?huh|mhm|correct|right|i do|i have|i did|i am|i'm|true|sure|definitely|a little|a bit|little bit|sometimes|occasionally|kind of|kinda|i think so|it does|it is|there is|absolutely|exactly|positive)\b/;
+const NO = /^(?:no|nope|nah|not really|not anymore|not any more|no longer|i don't think so|i do n't think so|i dont think so|not that i'm aware|not that im aware|not at all|never|none|nothing|i don't|i do n't|i dont|i haven't|i have n't|i havent|i didn't|i did n't|negative|not that i know|not that i've noticed|no,)\b/;
 
 /** How a patient's reply opens: 'yes', 'no' or null. */
 export function answerPolarity(reply: string): 'yes' | 'no' | null {
-  const s = reply.trim().toLowerCase().replace(/^(?:(?:um|uh|er|hmm|well|oh|okay|ok|so)[\s,.]+)+/, '');
-  if (/^(?:i|i'm|im)\s*(?:am|do|did|have|'m)?\s*(?:not|n't|dont|do n't)\s+(?:know|sure|remember|recall|think so)\b|^(?:i'm|i am) not sure\b|^not sure\b|^i don't know\b/.test(s)) return null;
+  const s = reply.trim().toLowerCase().replace(/^(?:(?:um|uh(?![- ]?huh)|er|hmm|well|oh|okay|ok|so)[\s,.]+)+/, '');
+  if (/^(?:i|i'm|im)\s*(?:am|do|did|have|'m)?\s*(?:not|n't|dont|do n't)\s+(?:know|sure|remember|recall)\b|^(?:i'm|i am) not sure\b|^not sure\b|^i don't know\b/.test(s)) return null;
   if (/^(?:i do not|i did not|i have not|i am not|i'm not|im not|it's not|it is not|it does not|it doesn't|it does n't)\b/.test(s)) return 'no';
   if (NO.test(s)) return 'no';
   if (YES.test(s)) return 'yes';

@@ -3,17 +3,22 @@
  * the doctor's question) and duration ("fever for three days", "since 2 days",
  * "3/7 hx", or the reply to "how long has it been?").
  */
-import { answerTo, ev, type Doc, type DocSentence } from './doc.js';
+import { assertionOf, questionQualifier } from './assertion.js';
+import { answerFor, questionStart } from './dialogue.js';
+import { ev, type Doc, type DocSentence } from './doc.js';
 import { findDurations, formatDuration, type Duration, type Found } from './dosing.js';
 import { SYMPTOMS } from './lexicon/clinical.js';
 import { PhraseMatcher } from './lexicon/matcher.js';
-import { negationStatus } from './negation.js';
 import type { Evidence } from '../../core/ports/extractor.js';
-import type { SymptomItem } from './types.js';
+import type { Assertion, ReviewItem, SymptomItem } from './types.js';
 
 export interface SymptomMention {
   name: string;
   status: 'present' | 'absent';
+  assertion: Assertion;
+  assertion_cue: string | null;
+  /** 'answer': set by the patient's reply to the clinician's question. */
+  source: 'statement' | 'answer';
   duration: Duration | null;
   sentence: DocSentence;
   /** Offsets in the line's normalised text. */
@@ -21,6 +26,8 @@ export interface SymptomMention {
   end: number;
   /** Where the duration sits, when found. */
   durationSpan: { line: number; start: number; end: number } | null;
+  /** The reply that settled a question's finding. */
+  replySpan: { line: number; start: number; end: number } | null;
 }
 
 let matcher: PhraseMatcher<string> | null = null;
@@ -46,6 +53,7 @@ const PART_NAME: Record<string, string> = {
 function painName(lat: string | undefined, part: string): string {
   const p = PART_NAME[part] ?? part;
   if (p === 'head') return 'Headache';
+  if (p === 'throat') return 'Sore throat';
   if (p === 'side') return lat ? `${cap(lat.replace(/-?sided/, ''))}-sided pain` : 'Flank pain';
   const side = lat ? (/both|bilateral/.test(lat) ? 'Bilateral ' : `${cap(lat.replace(/[- ]sided/, ''))} `) : '';
   const base = p === 'lower back' || p === 'upper back' ? 'back' : p;
@@ -55,15 +63,6 @@ function painName(lat: string | undefined, part: string): string {
 const cap = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
 
 const COLD_NOT = /^(?:\s+(?:water|weather|feet|hands|sores?|sensitivity|intolerance|compress|packs?|drinks?|food|foods|turkey|air|room|outside|spell|temperatures?|and hot|or hot|sweats?|shower|medicine|medicines|medication|brew|snap|call|feeling|storage|chain))/;
-const HYPOTHETICAL = /\b(?:if|in case|should you|unless|whenever|watch (?:out )?for|look out for|warning signs?|red flags?|call (?:me|us|the office)|come back|return|seek|side effects?|can cause|could cause|may cause|might cause|cause|causes|risk of|prevent|to avoid|worried about|concerned about|worry about|rule out|signs of|symptoms of|symptoms like)\b/;
-const FAMILY = /\b(?:mother|father|mom|mum|dad|brother|sister|son|daughter|grandmother|grandfather|grandma|grandpa|aunt|uncle|family|wife|husband|children|kids|cousin|friend|friends|colleague|flatmates?|roommates?|partner|others?|everyone|somebody|someone|people)\b/;
-
-function clauseBefore(text: string, at: number, maxChars = 60): string {
-  const pre = text.slice(Math.max(0, at - maxChars), at);
-  const cut = Math.max(pre.lastIndexOf(','), pre.lastIndexOf(' but '), pre.lastIndexOf(' and '));
-  return cut >= 0 && cut < pre.length - 2 ? pre.slice(cut) : pre;
-}
-
 /** Symptom phrases of one sentence (offsets in the line's normalised text). */
 export function symptomSpans(s: DocSentence): { name: string; start: number; end: number }[] {
   const out: { name: string; start: number; end: number }[] = [];
@@ -88,37 +87,76 @@ export function symptomSpans(s: DocSentence): { name: string; start: number; end
   return out.sort((a, b) => a.start - b.start);
 }
 
+/** "My vision is fine", "breathing's okay": a function said to be normal denies its symptoms. */
+const FINE = /\b(vision|eyesight|eyes|breathing|chest|appetite|sleep|sleeping|bowels|stools?|bowel movements|waterworks|urine|peeing|heart|balance|hearing|memory|mood|weight|skin|joints|stomach|tummy|head)\s+(?:is|are|has been|have been|'s|seems?|feels?)\s+(?:\w+\s+)?(?:fine|normal|okay|ok|good|alright|all right|great|clear|perfect|unchanged)\b/g;
+const FINE_NAMES: Record<string, string[]> = {
+  vision: ['Blurred vision'], eyesight: ['Blurred vision'], eyes: ['Blurred vision', 'Eye pain'], breathing: ['Shortness of breath'],
+  chest: ['Chest pain'], appetite: ['Loss of appetite'], sleep: ['Insomnia'], sleeping: ['Insomnia'], bowels: ['Diarrhoea', 'Constipation'],
+  stool: ['Diarrhoea', 'Constipation'], stools: ['Diarrhoea', 'Constipation'], 'bowel movements': ['Diarrhoea', 'Constipation'],
+  waterworks: ['Dysuria'], urine: ['Dysuria'], peeing: ['Dysuria'], heart: ['Palpitations'], balance: ['Dizziness'], mood: ['Low mood'],
+  weight: ['Weight loss'], skin: ['Rash'], joints: ['Joint pain'], stomach: ['Abdominal pain'], tummy: ['Abdominal pain'], head: ['Headache'],
+};
+function fineSpans(s: DocSentence): { name: string; start: number; end: number }[] {
+  if (s.speaker !== 'patient' || NOT_FINE.test(s.text)) return [];
+  const out: { name: string; start: number; end: number }[] = [];
+  FINE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = FINE.exec(s.text)) !== null) for (const name of FINE_NAMES[m[1]!] ?? []) out.push({ name, start: s.start + m.index, end: s.start + m.index + m[0].length });
+  return out;
+}
+const NOT_FINE = /\b(?:not|n't|except|but)\b/;
+
+const spanNames = (s: DocSentence) => [...symptomSpans(s), ...fineSpans(s)].map((x) => x.name);
+
 export function findSymptomMentions(doc: Doc): SymptomMention[] {
   const out: SymptomMention[] = [];
   for (const s of doc.sentences) {
     const spans = symptomSpans(s);
+    for (const f of fineSpans(s)) {
+      if (spans.some((x) => x.name === f.name)) continue;
+      out.push({ name: f.name, status: 'absent', assertion: 'absent', assertion_cue: 'fine', source: 'statement', duration: null, sentence: s, start: f.start, end: f.end, durationSpan: null, replySpan: null });
+    }
     if (!spans.length) continue;
     const durations = findDurations(s.text).map((d) => ({ ...d, start: d.start + s.start, end: d.end + s.start }));
-    let answer: ReturnType<typeof answerTo> | null = null;
+    const qAt = questionStart(doc, s);
+    const qNames = qAt >= 0 ? spans.filter((x) => x.start - s.start >= qAt).map((x) => x.name) : [];
     for (let i = 0; i < spans.length; i++) {
       const sp = spans[i]!;
       const rel = sp.start - s.start;
-      const before = clauseBefore(s.text, rel);
-      if (HYPOTHETICAL.test(before)) continue;
-      if (FAMILY.test(before) && !/\b(?:i|i'm|i've|me|my)\b/.test(before)) continue;
-      let status: 'present' | 'absent';
-      if (s.question) {
-        answer ??= answerTo(doc, s);
-        if (answer.polarity === null) continue;
-        status = answer.polarity === 'yes' ? 'present' : 'absent';
-        // "Any fever?" "No fever but…" — the negation inside the question does not matter
+      const relEnd = sp.end - s.start;
+      let assertion: Assertion;
+      let cue: string | null;
+      let replySpan: SymptomMention['replySpan'] = null;
+      if (qAt >= 0 && rel >= qAt) {
+        // asked, not said: the patient's reply decides ("No fever but…" in the question itself does not)
+        const qual = questionQualifier(s.text, qAt, rel, relEnd);
+        if (qual === 'hypothetical') continue;
+        const a = answerFor(doc, s, sp.name, qNames, spanNames);
+        if (a.how !== 'yes' && a.how !== 'no') continue;
+        if (qual === 'family' && a.how === 'no') continue;
+        assertion = qual === 'family' ? 'family' : a.how === 'yes' ? 'present' : 'absent';
+        cue = `answered "${a.cue ?? a.how}"`;
+        const r = a.reply!.sentences[0]!;
+        replySpan = { line: r.line, start: r.start, end: r.end };
       } else {
-        status = negationStatus(s.text, rel, sp.end - s.start).negated ? 'absent' : 'present';
+        const a = assertionOf(s.text, rel, relEnd, s.speaker, 'symptom');
+        assertion = a.assertion;
+        cue = a.cue;
       }
+      const status = assertion === 'present' ? 'present' : 'absent';
       const dur = status === 'present' ? pickDuration(spans, i, durations, s.text, s.start) : null;
       out.push({
         name: sp.name,
         status,
+        assertion,
+        assertion_cue: cue,
+        source: replySpan ? 'answer' : 'statement',
         duration: dur?.value ?? null,
         sentence: s,
         start: sp.start,
         end: sp.end,
         durationSpan: dur ? { line: s.line, start: dur.start, end: dur.end } : null,
+        replySpan,
       });
     }
   }
@@ -186,41 +224,58 @@ function bareDuration(text: string): Found<Duration> | null {
   return f ? { value: f.value, start: m.index, end: m.index + m[0].length } : null;
 }
 
-/** One item per symptom; present beats absent; laterality-specific names absorb plain ones. */
-export function aggregateSymptoms(doc: Doc, mentions: SymptomMention[]): SymptomItem[] {
+/** Which assertion wins when a symptom is mentioned several times. */
+const RANK: Record<Assertion, number> = { present: 6, absent: 5, historical: 4, possible: 3, planned: 2, allergy: 1, family: 0 };
+
+/**
+ * One item per symptom (someone else's kept apart, assertion 'family'); present beats
+ * absent beats historical beats possible; laterality-specific names absorb plain ones.
+ */
+export function aggregateSymptoms(doc: Doc, mentions: SymptomMention[], opts: { qualified?: boolean } = {}): SymptomItem[] {
+  // Until templates read `assertion`, only present / absent items go out by default: a
+  // 'possible' rash would otherwise show as a pertinent negative.
+  if (!opts.qualified) mentions = mentions.filter((m) => m.assertion === 'present' || m.assertion === 'absent');
   const byName = new Map<string, SymptomMention[]>();
+  const keyOf = (m: SymptomMention) => (m.assertion === 'family' ? `${m.name}\u0000family` : m.name);
   for (const m of mentions) {
-    const list = byName.get(m.name) ?? [];
+    const k = keyOf(m);
+    const list = byName.get(k) ?? [];
     list.push(m);
-    byName.set(m.name, list);
+    byName.set(k, list);
   }
-  // "Knee pain" into "Right knee pain" when both are present
+  // "Knee pain" into "Right knee pain" when both are the patient's
   for (const name of [...byName.keys()]) {
-    const specific = [...byName.keys()].find((o) => o !== name && o.toLowerCase().endsWith(' ' + name.toLowerCase()));
+    if (name.includes('\u0000')) continue;
+    const specific = [...byName.keys()].find((o) => o !== name && !o.includes('\u0000') && o.toLowerCase().endsWith(' ' + name.toLowerCase()));
     if (specific) {
       byName.get(specific)!.push(...byName.get(name)!);
       byName.delete(name);
     }
   }
   const items: (SymptomItem & { first: number })[] = [];
-  for (const [name, ms] of byName) {
-    const present = ms.filter((m) => m.status === 'present');
-    const chosen = present.length ? present : ms;
+  for (const [key, ms] of byName) {
+    const name = key.split('\u0000')[0]!;
+    const best = Math.max(...ms.map((m) => RANK[m.assertion]));
+    const chosen = ms.filter((m) => RANK[m.assertion] === best);
+    const lead = chosen[0]!;
     const withDur = chosen.find((m) => m.duration);
     const evidence: Evidence[] = [];
+    const add = (e: Evidence) => {
+      if (!evidence.some((x) => x.line === e.line && x.start === e.start)) evidence.push(e);
+    };
     for (const m of chosen) {
-      evidence.push(ev(doc, m.sentence.line, m.start, m.end));
+      add(ev(doc, m.sentence.line, m.start, m.end));
+      if (m.replySpan) add(ev(doc, m.replySpan.line, m.replySpan.start, m.replySpan.end));
     }
     if (withDur?.durationSpan) {
       const d = withDur.durationSpan;
-      const e = ev(doc, d.line, d.start, d.end);
-      if (!evidence.some((x) => x.line === e.line && x.start === e.start)) evidence.push(e);
+      add(ev(doc, d.line, d.start, d.end));
     }
     items.push({
       name,
-      status: present.length ? 'present' : 'absent',
-      assertion: present.length ? 'present' : 'absent',
-      assertion_cue: null,
+      status: lead.assertion === 'present' ? 'present' : 'absent',
+      assertion: lead.assertion,
+      assertion_cue: lead.assertion_cue,
       duration: withDur?.duration ? formatDuration(withDur.duration) : null,
       duration_days: withDur?.duration ? withDur.duration.days : null,
       evidence,
@@ -228,4 +283,39 @@ export function aggregateSymptoms(doc: Doc, mentions: SymptomMention[]): Symptom
     });
   }
   return items.sort((a, b) => a.first - b.first).map(({ first: _f, ...rest }) => rest);
+}
+
+/** Every symptom item, hypothetical, past and family ones included (each with its assertion). */
+export function allSymptomItems(doc: Doc): SymptomItem[] {
+  return aggregateSymptoms(doc, findSymptomMentions(doc), { qualified: true });
+}
+
+/**
+ * Conflicts for the clinician to check: the patient both reported and denied the same
+ * symptom (in their own words or by answering a question) at different points.
+ */
+export function findingReview(doc: Doc, mentions: SymptomMention[]): ReviewItem[] {
+  const out: ReviewItem[] = [];
+  const byName = new Map<string, SymptomMention[]>();
+  for (const m of mentions) {
+    if (m.assertion !== 'present' && m.assertion !== 'absent') continue;
+    if (m.source === 'statement' && m.sentence.speaker !== 'patient') continue;
+    const list = byName.get(m.name) ?? [];
+    list.push(m);
+    byName.set(m.name, list);
+  }
+  for (const [name, ms] of byName) {
+    const yes = ms.find((m) => m.assertion === 'present');
+    const no = ms.find((m) => m.assertion === 'absent');
+    if (!yes || !no || yes.sentence.idx === no.sentence.idx) continue;
+    const evOf = (m: SymptomMention) =>
+      m.replySpan ? ev(doc, m.replySpan.line, m.replySpan.start, m.replySpan.end) : ev(doc, m.sentence.line, m.start, m.end);
+    const [a, b] = yes.sentence.idx < no.sentence.idx ? [yes, no] : [no, yes];
+    out.push({
+      field: `symptoms.${name.toLowerCase()}`,
+      reason: `The patient ${a === yes ? 'reported' : 'denied'} ${name.toLowerCase()} and later ${b === yes ? 'reported' : 'denied'} it`,
+      evidence: [evOf(a), evOf(b)],
+    });
+  }
+  return out;
 }

@@ -81,8 +81,10 @@ const orderedTests = (a: Analysis) => a.investigations.filter((i) => i.status ==
 const results = (a: Analysis) => a.investigations.filter((i) => i.status === 'result');
 const presentSymptoms = (a: Analysis) => a.symptoms.filter((s) => s.status === 'present');
 const negatives = (a: Analysis) => a.symptoms.filter((s) => s.status === 'absent').map((s) => s.name);
-const workingDiagnoses = (a: Analysis) => a.diagnoses.filter((d) => d.status === 'confirmed' || d.status === 'provisional');
-const history = (a: Analysis) => a.diagnoses.filter((d) => d.status === 'history');
+/** The patient's diagnoses: a relative's conditions are not the patient's. */
+const patientDiagnoses = (a: Analysis) => a.diagnoses.filter((d) => d.assertion !== 'family');
+const workingDiagnoses = (a: Analysis) => patientDiagnoses(a).filter((d) => d.status === 'confirmed' || d.status === 'provisional');
+const history = (a: Analysis) => patientDiagnoses(a).filter((d) => d.status === 'history');
 
 function historyNarrative(a: Analysis): string {
   const parts: string[] = [];
@@ -155,7 +157,7 @@ function soap(a: Analysis): Data {
       statements: a.sections.subjective,
     },
     objective: { text: examText(a), vitals: vitalsData(a.vitals), results: results(a), statements: a.sections.objective },
-    assessment: { text: assessText, diagnoses: a.diagnoses, statements: a.sections.assessment },
+    assessment: { text: assessText, diagnoses: patientDiagnoses(a), statements: a.sections.assessment },
     plan: {
       text: planText,
       medications: listedMeds(a),
@@ -184,7 +186,7 @@ function hpi(a: Analysis): Data {
 
 function dischargeSummary(a: Analysis): Data {
   const wd = workingDiagnoses(a);
-  const dx = wd.length ? wd : a.diagnoses.filter((d) => d.status !== 'ruled_out');
+  const dx = wd.length ? wd : patientDiagnoses(a).filter((d) => d.status !== 'ruled_out');
   const hist = historyNarrative(a);
   const exam = examText(a);
   const course = statementsText([...a.sections.assessment, ...a.sections.plan]);
@@ -258,7 +260,7 @@ function ekaEmr(a: Analysis): Data {
   return {
     chief_complaint: a.chiefComplaint?.text ?? null,
     symptoms: presentSymptoms(a),
-    diagnoses: a.diagnoses.filter((d) => d.status !== 'ruled_out'),
+    diagnoses: patientDiagnoses(a).filter((d) => d.status !== 'ruled_out'),
     medications: listedMeds(a),
     lab_tests: labs,
     advice: a.advice,
