@@ -87,6 +87,18 @@ test('a consultation uploaded as out-of-order WAV chunks (4 WAV chunks, out of o
   const soap = r.body.templates.find((t: Record<string, unknown>) => 'soap' in t).soap;
   assert.equal(soap.status, 'success');
   assert.match(JSON.stringify(soap.data).toLowerCase(), /amlodipine/);
+
+  // the note through real speech: what a clinician would sign
+  type Med = { generic_name: string; action: string; dosage: string | null; frequency: string | null; instructions: string | null };
+  const byName = new Map((meds.data.medications as Med[]).map((m) => [m.generic_name, m]));
+  assert.equal(byName.get('amlodipine')?.action, 'start', JSON.stringify(byName.get('amlodipine')));
+  const metformin = byName.get('metformin');
+  assert.deepEqual([metformin?.action, metformin?.dosage, metformin?.frequency], ['continue', '500 mg', 'BD'], JSON.stringify(metformin));
+  assert.match(metformin?.instructions ?? '', /after food/);
+  const complaint = String(soap.data.subjective.chief_complaint ?? '');
+  assert.doesNotMatch(complaint, /chest pain|shortness of breath|blurred vision/i, 'no denied symptom in the complaint');
+  assert.deepEqual([soap.data.objective.vitals.blood_pressure?.systolic, soap.data.objective.vitals.blood_pressure?.diastolic], [158, 96]);
+  assert.ok(Array.isArray(soap.review), 'the outcome carries its review list');
 });
 
 test('undecodable chunks are skipped and reported: the session is partial, not lost', async () => {

@@ -56,3 +56,15 @@ test('every section keeps evidence spans that point into the transcript', () => 
     for (const e of s.evidence) assert.equal(input.lines[e.line]!.text.slice(e.start, e.end), e.text, `${s.title}: ${e.text}`);
   }
 });
+
+test('a denial keeps its "no" when the note is written from it, with or without punctuation', () => {
+  for (const reply of ['No chest pain. No shortness of breath.', 'no chest pain no shortness of breath']) {
+    const out = extractTemplates(['clinical_notes_template'], consult(['doctor', 'any chest pain or shortness of breath?'], ['patient', reply], ['patient', 'i have had a cough for three days and it is getting worse at night']))
+      .clinical_notes_template!;
+    assert.equal(out.status, 'success');
+    if (out.status !== 'success') return;
+    const text = (out.data as { sections: { content: string }[] }).sections.map((s) => s.content).join('\n');
+    assert.doesNotMatch(text, /(?:^|[.] )chest pain/i, text);
+    assert.doesNotMatch(text, /endorses chest pain|reports chest pain/i, text);
+  }
+});

@@ -207,7 +207,7 @@ export function composeNote(a: Analysis): NoteSection[] {
 
   // physical examination: vitals, then what the clinician found
   const vit = vitalsLine(a);
-  const exam = take(choose(pool((c) => c.section === 'objective' && isClinician(c.sentence) && c.facts.results === 0), Math.round(budget * 0.15)));
+  const exam = take(choose(pool((c) => c.section === 'objective' && isClinician(c.sentence) && c.facts.results === 0 && c.facts.vitals === 0), Math.round(budget * 0.15)));
   add('Physical examination', [vit.text, ...exam.map((w) => w.text)], [...vit.evidence, ...exam.map((w) => w.evidence)]);
 
   // results
@@ -231,7 +231,7 @@ export function composeNote(a: Analysis): NoteSection[] {
     ap.push(`${MED_VERB[m.action]} ${medPhrase(m)}.`);
     apEvidence.push(...m.evidence);
   }
-  const plan = take(choose(pool((c) => c.section === 'plan' && isClinician(c.sentence)), Math.round(budget * 0.25)));
+  const plan = take(choose(pool((c) => c.section === 'plan' && isClinician(c.sentence) && !(a.followUp && c.facts.followUp > 0)), Math.round(budget * 0.25)));
   if (plan.length) ap.push(plan.map((w) => w.text).join(' '));
   apEvidence.push(...plan.map((w) => w.evidence));
   if (a.followUp) {

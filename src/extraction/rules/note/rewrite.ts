@@ -32,7 +32,8 @@ const JOINS: [RegExp, string][] = [
 const FILLERS = /\b(?:um+|uh+|er+m?|hmm+|mm+-?hmm+|mm+|uh-?huh|you know|i mean|like i said|sort of|kind of|basically|actually|literally|honestly|just|really|pretty much|anyway|so yeah)\b/g;
 /** Stage directions inside a sentence ("let's go ahead and order" → "order"). */
 const STAGING = /\b(?:go ahead and|going to go ahead and|let me just|let me|let's just|just wanted to|want to just)\b/g;
-const OPENERS = /^(?:(?:okay|ok|alright|all right|so|and|well|now|yeah|yes|yep|no|oh|right|great|good|perfect|um|uh|but|then|also|hey|hi|sure|cool|wow|gosh|mm-hmm|hmm)\b[\s,.]*)+/;
+// "no" and "yes" only as an interjection set off by a comma: "no chest pain" keeps its "no"
+const OPENERS = /^(?:(?:(?:okay|ok|alright|all right|so|and|well|now|yeah|yep|oh|right|great|good|perfect|um|uh|but|then|also|hey|hi|sure|cool|wow|gosh|mm-hmm|hmm)\b|(?:no|yes|nope)\s*[,.!])[\s,.]*)+/;
 const TAGS = /[\s,]+(?:okay|ok|alright|all right|right|you know|correct|yeah|does that sound good|sound good|sounds good|is that okay|is that alright|how does that sound|does that make sense)\s*[?.!]?\s*$/;
 
 /** Removes fillers and stutters, joins split spellings; keeps the words that carry content. */
