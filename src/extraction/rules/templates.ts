@@ -4,28 +4,11 @@ import type { TemplateRules } from '../../core/templates/definitions.js';
 import type { Analysis } from './analyze.js';
 import { onMedicationList } from './medications.js';
 import { composeNote } from './note/compose.js';
-import { VITAL_LABELS } from './vitals.js';
-import type { DiagnosisItem, InvestigationItem, MedicationItem, Statement, SymptomItem, VitalItem } from './types.js';
+import { joinList, lowerFirst, medicationLine, symptomPhrase } from './phrasing.js';
+import { latestReadings, VITAL_LABELS } from './vitals.js';
+import type { DiagnosisItem, InvestigationItem, Statement, VitalItem } from './types.js';
 
 type Data = Record<string, unknown>;
-
-const lc = (s: string) => (s ? s[0]!.toLowerCase() + s.slice(1) : s);
-const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-
-export function medicationLine(m: MedicationItem): string {
-  const verb: Record<MedicationItem['action'], string> = { start: 'Start', continue: 'Continue', increase: 'Increase', decrease: 'Decrease', stop: 'Stop', hold: 'Hold' };
-  const parts = [m.name];
-  if (m.dosage) parts.push(m.dosage);
-  if (m.route && m.route !== 'oral') parts.push(m.route);
-  if (m.frequency) parts.push(m.frequency);
-  if (m.instructions) parts.push(m.instructions);
-  if (m.duration) parts.push(`for ${m.duration}`);
-  return `${verb[m.action]} ${parts.join(' ')}`;
-}
-
-function symptomPhrase(s: SymptomItem): string {
-  return s.duration ? `${lc(s.name)} for ${s.duration}` : lc(s.name);
-}
 
 function vitalsData(vitals: VitalItem[]): Data {
   const latest = (t: VitalItem['type']) => [...vitals].reverse().find((v) => v.type === t);
@@ -55,9 +38,7 @@ function vitalsData(vitals: VitalItem[]): Data {
 }
 
 function vitalsText(vitals: VitalItem[]): string {
-  const seen = new Map<string, VitalItem>();
-  for (const v of vitals) seen.set(v.type === 'blood_sugar' ? `${v.type}:${v.qualifier}` : v.type, v);
-  return [...seen.values()]
+  return latestReadings(vitals)
     .map((v) => `${VITAL_LABELS[v.type]}${v.type === 'blood_sugar' && v.qualifier && v.qualifier !== 'unspecified' ? ` (${v.qualifier.replace('_', '-')})` : ''} ${v.text}`)
     .join(', ');
 }
@@ -89,12 +70,12 @@ const history = (a: Analysis) => patientDiagnoses(a).filter((d) => d.status === 
 function historyNarrative(a: Analysis): string {
   const parts: string[] = [];
   const present = presentSymptoms(a);
-  if (present.length) parts.push(`Presents with ${list(present.map(symptomPhrase))}.`);
-  else if (a.chiefComplaint) parts.push(`Presents for ${lc(a.chiefComplaint.text)}.`);
+  if (present.length) parts.push(`Presents with ${joinList(present.map(symptomPhrase))}.`);
+  else if (a.chiefComplaint) parts.push(`Presents for ${lowerFirst(a.chiefComplaint.text)}.`);
   const neg = negatives(a);
-  if (neg.length) parts.push(`Denies ${list(neg.map(lc))}.`);
+  if (neg.length) parts.push(`Denies ${joinList(neg.map(lowerFirst))}.`);
   const h = history(a);
-  if (h.length) parts.push(`Known history of ${list(h.map((d) => lc(d.name)))}.`);
+  if (h.length) parts.push(`Known history of ${joinList(h.map((d) => lowerFirst(d.name)))}.`);
   const cur = listedMeds(a).filter((m) => m.action !== 'start');
   if (cur.length) parts.push(`Current medications: ${cur.map((m) => [m.name, m.dosage, m.frequency].filter(Boolean).join(' ')).join(', ')}.`);
   if (a.allergies.length) parts.push(`Allergies: ${a.allergies.map((x) => x.substance).join(', ')}.`);
@@ -226,11 +207,11 @@ function referralLetter(a: Analysis): Data {
   const exam = examText(a);
   const meds = activeMeds(a);
   const invs = a.investigations.filter((i) => i.status !== 'mentioned');
-  const reason = ref ? ref.text : wd.length ? `Assessment and management of ${list(wd.map((d) => lc(d.name)))}` : null;
+  const reason = ref ? ref.text : wd.length ? `Assessment and management of ${joinList(wd.map((d) => lowerFirst(d.name)))}` : null;
   const letter = [
     `Dear ${ref ? `${ref.specialty} colleague` : 'colleague'},`,
     '',
-    `Thank you for seeing this patient${a.chiefComplaint ? `, who presents with ${lc(a.chiefComplaint.text)}` : ''}.${reason ? ` Reason for referral: ${reason.replace(/[.\s]+$/, '')}.` : ''}`,
+    `Thank you for seeing this patient${a.chiefComplaint ? `, who presents with ${lowerFirst(a.chiefComplaint.text)}` : ''}.${reason ? ` Reason for referral: ${reason.replace(/[.\s]+$/, '')}.` : ''}`,
     hist ? `History: ${hist}` : '',
     exam ? `Examination: ${exam}` : '',
     wd.length ? `Working diagnosis: ${wd.map(diagnosisText).join('; ')}.` : '',

@@ -170,6 +170,13 @@ function valueSpanOverlap(a: VitalReading, b: VitalReading): boolean {
   return aStart < b.end && bStart < a.end && a.type === 'blood_pressure';
 }
 
+/** The latest reading of each kind (blood sugar per qualifier), in order of first mention. */
+export function latestReadings<T extends { type: VitalType; qualifier: string | null }>(readings: readonly T[]): T[] {
+  const latest = new Map<string, T>();
+  for (const v of readings) latest.set(v.type === 'blood_sugar' ? `${v.type}:${v.qualifier}` : v.type, v);
+  return [...latest.values()];
+}
+
 export function formatVital(r: Pick<VitalReading, 'type' | 'value' | 'value2' | 'unit'>): string {
   if (r.type === 'blood_pressure') return `${r.value}/${r.value2} ${r.unit}`;
   return `${r.value} ${r.unit}`;

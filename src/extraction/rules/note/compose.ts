@@ -9,8 +9,9 @@
 import type { Evidence } from '../../../core/ports/extractor.js';
 import type { Analysis, ClassifiedSentence } from '../analyze.js';
 import { ev, isClinician } from '../doc.js';
-import { tokenize } from '../text.js';
-import type { MedicationItem, SymptomItem } from '../types.js';
+import { joinList, lowerFirst, medicationLine, medicationPhrase, symptomPhrase } from '../phrasing.js';
+import { sentenceCase, tokenize } from '../text.js';
+import { latestReadings } from '../vitals.js';
 import { asSentence, cleanSpeech, clinicianToNote, patientToThird, personFor, type Person } from './rewrite.js';
 import { SALIENCE } from './salience.generated.js';
 import { SYSTEM_ORDER, systemOf } from './systems.js';
@@ -113,23 +114,13 @@ function choose(items: Written[], budget: number): Written[] {
   return out.sort((x, y) => x.idx - y.idx);
 }
 
-const lc = (s: string) => (s ? s[0]!.toLowerCase() + s.slice(1) : s);
-const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
-const cap = (s: string) => (s ? s[0]!.toUpperCase() + s.slice(1) : s);
-const symptomPhrase = (s: SymptomItem) => (s.duration ? `${lc(s.name)} for ${s.duration}` : lc(s.name));
-
-function medPhrase(m: MedicationItem): string {
-  return [m.name, m.dosage, m.route && m.route !== 'oral' ? m.route : null, m.frequency, m.instructions, m.duration ? `for ${m.duration}` : null].filter(Boolean).join(' ');
-}
-const MED_VERB: Record<MedicationItem['action'], string> = { start: 'Start', continue: 'Continue', increase: 'Increase', decrease: 'Decrease', stop: 'Stop', hold: 'Hold' };
-
 const SOCIAL = /\b(?:smoke|smoked|smoking|cigarettes?|vape|vaping|tobacco|alcohol|drink|drinks|drinking|beers?|wine|liquor|marijuana|cannabis|drugs recreationally|work as|i work|my job|retired|married|divorced|widowed|live with|lives with|living with|my wife|my husband|my kids|children|exercise|gym|walk every|run every)\b/;
 const AGREES = /^(?:yes|yeah|yep|okay|ok|alright|all right|sure|sounds good|that sounds good|that's fine|that sounds fine|great|perfect|i understand|understood|fine|that works|that makes sense|thank you|thanks)\b/;
 
 export function composeNote(a: Analysis): NoteSection[] {
   const demo = demographics(a);
   const p = personFor(demo.sex);
-  const he = cap(p.subject);
+  const he = sentenceCase(p.subject);
   const totalWords = a.doc.sentences.reduce((n, s) => n + words(s.text), 0);
   const budget = Math.max(120, Math.min(650, Math.round(totalWords * 0.3)));
   const used = new Set<number>();
@@ -162,7 +153,7 @@ export function composeNote(a: Analysis): NoteSection[] {
       hpiEvidence.push(w.evidence);
     }
   } else if (demo.age && present.length) {
-    hpi.push(`${demo.age}-year-old ${demo.sex ?? 'patient'} presenting with ${list(present.slice(0, 3).map(symptomPhrase))}.`);
+    hpi.push(`${demo.age}-year-old ${demo.sex ?? 'patient'} presenting with ${joinList(present.slice(0, 3).map(symptomPhrase))}.`);
     hpiEvidence.push(...present.slice(0, 3).flatMap((s) => s.evidence));
   }
   // social history: work, habits, home, as the patient tells them
@@ -172,12 +163,12 @@ export function composeNote(a: Analysis): NoteSection[] {
   hpi.push(narrative.map((w) => w.text).join(' '));
   hpiEvidence.push(...narrative.map((w) => w.evidence));
   if (absent.length) {
-    hpi.push(`${he} denies ${list(absent.map((s) => lc(s.name)))}.`);
+    hpi.push(`${he} denies ${joinList(absent.map((s) => lowerFirst(s.name)))}.`);
     hpiEvidence.push(...absent.flatMap((s) => s.evidence));
   }
   const current = a.medications.filter((m) => m.assertion === 'present' && m.action !== 'start');
   if (current.length) {
-    hpi.push(`Current medications: ${current.map(medPhrase).join('; ')}.`);
+    hpi.push(`Current medications: ${current.map(medicationPhrase).join('; ')}.`);
     hpiEvidence.push(...current.flatMap((m) => m.evidence));
   }
   if (a.allergies.length) {
@@ -196,12 +187,12 @@ export function composeNote(a: Analysis): NoteSection[] {
     const sys = systemOf(s.name);
     if (!sys) continue;
     const e = bySystem.get(sys) ?? { yes: [], no: [] };
-    (s.assertion === 'present' ? e.yes : e.no).push(lc(s.name));
+    (s.assertion === 'present' ? e.yes : e.no).push(lowerFirst(s.name));
     bySystem.set(sys, e);
   }
   const ros = SYSTEM_ORDER.filter((x) => bySystem.has(x)).map((x) => {
     const e = bySystem.get(x)!;
-    return `• ${x}: ${[e.yes.length ? `Endorses ${list(e.yes)}.` : '', e.no.length ? `Denies ${list(e.no)}.` : ''].filter(Boolean).join(' ')}`;
+    return `• ${x}: ${[e.yes.length ? `Endorses ${joinList(e.yes)}.` : '', e.no.length ? `Denies ${joinList(e.no)}.` : ''].filter(Boolean).join(' ')}`;
   });
   add('Review of systems', ros, [...present, ...absent].flatMap((s) => s.evidence));
 
@@ -213,14 +204,14 @@ export function composeNote(a: Analysis): NoteSection[] {
   // results
   const res = take(choose(pool((c) => c.section === 'objective' && c.facts.results > 0), Math.round(budget * 0.1)));
   const resultNames = a.investigations.filter((i) => i.status === 'result');
-  add('Results', res.length ? res.map((w) => w.text) : resultNames.length ? [`${list(resultNames.map((i) => i.name))} reviewed.`] : [], res.length ? res.map((w) => w.evidence) : resultNames.flatMap((i) => i.evidence));
+  add('Results', res.length ? res.map((w) => w.text) : resultNames.length ? [`${joinList(resultNames.map((i) => i.name))} reviewed.`] : [], res.length ? res.map((w) => w.evidence) : resultNames.flatMap((i) => i.evidence));
 
   // assessment and plan
   const dx = a.diagnoses.filter((d) => d.assertion === 'present' || d.assertion === 'possible');
   const ap: string[] = [];
   const apEvidence: Evidence[] = [];
   for (const d of dx) {
-    ap.push(d.assertion === 'possible' ? `Possible ${lc(d.name)}.` : `${d.name}.`);
+    ap.push(d.assertion === 'possible' ? `Possible ${lowerFirst(d.name)}.` : `${d.name}.`);
     apEvidence.push(...d.evidence);
   }
   const reasoning = take(choose(pool((c) => c.section === 'assessment' && isClinician(c.sentence)), Math.round(budget * 0.12)));
@@ -228,7 +219,7 @@ export function composeNote(a: Analysis): NoteSection[] {
   apEvidence.push(...reasoning.map((w) => w.evidence));
   const planned = a.medications.filter((m) => m.assertion === 'planned' || (m.assertion === 'present' && m.action !== 'continue'));
   for (const m of planned) {
-    ap.push(`${MED_VERB[m.action]} ${medPhrase(m)}.`);
+    ap.push(`${medicationLine(m)}.`);
     apEvidence.push(...m.evidence);
   }
   const plan = take(choose(pool((c) => c.section === 'plan' && isClinician(c.sentence) && !(a.followUp && c.facts.followUp > 0)), Math.round(budget * 0.25)));
@@ -249,13 +240,11 @@ export function composeNote(a: Analysis): NoteSection[] {
 
 function vitalsLine(a: Analysis): { text: string; evidence: Evidence[] } {
   if (!a.vitals.length) return { text: '', evidence: [] };
-  const latest = new Map<string, (typeof a.vitals)[number]>();
-  for (const v of a.vitals) latest.set(v.type === 'blood_sugar' ? `${v.type}:${v.qualifier}` : v.type, v);
   const label: Record<string, string> = {
     blood_pressure: 'Blood pressure', pulse: 'Heart rate', respiratory_rate: 'Respiratory rate', temperature: 'Temperature',
     spo2: 'Oxygen saturation', weight: 'Weight', height: 'Height', bmi: 'BMI', blood_sugar: 'Blood sugar',
   };
-  const vs = [...latest.values()];
+  const vs = latestReadings(a.vitals);
   return { text: `Vitals: ${vs.map((v) => `${label[v.type] ?? v.type} ${v.text}`).join(', ')}.`, evidence: vs.flatMap((v) => v.evidence) };
 }
 
