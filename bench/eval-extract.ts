@@ -27,6 +27,7 @@ import { drugMatcher } from '../src/extraction/rules/medications.js';
 import { negationStatus } from '../src/extraction/rules/negation.js';
 import { normalizeText, splitSentences } from '../src/extraction/rules/text.js';
 import { findVitals } from '../src/extraction/rules/vitals.js';
+import { rougeScores } from './lib/rouge.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dataDir = path.resolve(root, '..', 'shared', 'data');
@@ -119,47 +120,10 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
 /** null where there was nothing to count (e.g. no vitals in the notes nor extracted). */
 const summary = (c: PR) => ({ precision: c.tp + c.fp ? r3(precision(c)) : null, recall: c.tp + c.fn ? r3(recall(c)) : null, f1: c.tp + c.fp + c.fn ? r3(f1(c)) : null, tp: c.tp, fp: c.fp, fn: c.fn });
 
-const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9]+/g) ?? [];
-function ngrams(t: string[], n: number): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let i = 0; i + n <= t.length; i++) {
-    const k = t.slice(i, i + n).join(' ');
-    m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
-}
-function rougeN(cand: string[], ref: string[], n: number): number {
-  const c = ngrams(cand, n);
-  const r = ngrams(ref, n);
-  let overlap = 0;
-  for (const [k, v] of c) overlap += Math.min(v, r.get(k) ?? 0);
-  const cTot = Math.max(0, cand.length - n + 1);
-  const rTot = Math.max(0, ref.length - n + 1);
-  if (!cTot || !rTot || !overlap) return 0;
-  const p = overlap / cTot;
-  const rc = overlap / rTot;
-  return (2 * p * rc) / (p + rc);
-}
-function rougeL(cand: string[], ref: string[]): number {
-  if (!cand.length || !ref.length) return 0;
-  let prev = new Uint16Array(ref.length + 1);
-  let cur = new Uint16Array(ref.length + 1);
-  for (let i = 1; i <= cand.length; i++) {
-    for (let j = 1; j <= ref.length; j++) {
-      cur[j] = cand[i - 1] === ref[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
-    }
-    [prev, cur] = [cur, prev];
-  }
-  const lcs = prev[ref.length]!;
-  if (!lcs) return 0;
-  const p = lcs / cand.length;
-  const rc = lcs / ref.length;
-  return (2 * p * rc) / (p + rc);
-}
+/** ROUGE-1/2/L F1 as rouge-score computes them (bench/lib/rouge.ts, checked against shared/tools/rouge.py). */
 function rouge(cand: string, ref: string) {
-  const c = tokens(cand);
-  const r = tokens(ref);
-  return { rouge1: rougeN(c, r, 1), rouge2: rougeN(c, r, 2), rougeL: rougeL(c, r) };
+  const { rouge1, rouge2, rougeL } = rougeScores(cand, ref);
+  return { rouge1, rouge2, rougeL };
 }
 
 /** Generic names of drugs the lexicon finds in the note (the train-split reference). */
