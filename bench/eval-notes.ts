@@ -17,8 +17,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ExtractionInput, Speaker, TranscriptLine } from '../src/core/ports/extractor.js';
-import { extractTemplates } from '../src/extraction/rules/index.js';
+import type { ExtractionInput, TranscriptLine } from '../src/core/ports/extractor.js';
+import { extractTemplates, parseTranscriptText } from '../src/extraction/rules/index.js';
 import { machineInfo } from './lib/machine.js';
 import { targetTable, type Target } from './lib/report.js';
 import { retrieveNotes, stripSpeakerTags, type Doc } from './lib/retrieval.js';
@@ -40,23 +40,7 @@ interface Row { encounter_id: string; dataset: string; dialogue: string; note: s
 const load = (name: string): Row[] =>
   fs.readFileSync(path.join(dataDir, 'aci-bench', `${name}.jsonl`), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
 
-/**
- * ACI dialogue → transcript lines. Written here rather than through parseTranscriptText
- * because ACI also tags family members ("[patient_guest]"), which that parser leaves in
- * the text; any tag other than doctor/patient is 'unknown', untagged lines continue the turn.
- */
-function aciLines(dialogue: string): TranscriptLine[] {
-  const out: TranscriptLine[] = [];
-  let speaker: Speaker = 'unknown';
-  for (const raw of dialogue.split('\n')) {
-    const m = /^\s*\[([^\]]*)\]\s*/.exec(raw);
-    if (m) speaker = m[1] === 'doctor' ? 'doctor' : m[1] === 'patient' ? 'patient' : 'unknown';
-    const text = (m ? raw.slice(m[0].length) : raw).trim();
-    if (text) out.push({ speaker, text });
-  }
-  return out;
-}
-const inputOf = (dialogue: string): ExtractionInput => ({ lines: aciLines(dialogue), mode: 'consultation', language: 'en' });
+const inputOf = (dialogue: string): ExtractionInput => ({ lines: parseTranscriptText(dialogue), mode: 'consultation', language: 'en' });
 
 function extractNote(input: ExtractionInput): { text: string; error: string | null } {
   const res = extractTemplates(['clinical_notes_template'], input)['clinical_notes_template']!;
@@ -98,7 +82,7 @@ type Encounter = (typeof encounters)[number];
 // One ~15-minute consultation: valid dialogues end to end, cut at a line past 2,200 words.
 const longLines: TranscriptLine[] = [];
 let longWords = 0;
-for (const line of valid.flatMap((r) => aciLines(r.dialogue))) {
+for (const line of valid.flatMap((r) => parseTranscriptText(r.dialogue))) {
   if (longWords >= 2200) break;
   longLines.push(line);
   longWords += line.text.split(/\s+/).filter(Boolean).length;

@@ -174,6 +174,8 @@ test('parseTranscriptText understands the usual speaker prefixes', () => {
   assert.deepEqual(l('D|Hello.\nP|Hi doctor.'), [['doctor', 'Hello.'], ['patient', 'Hi doctor.']]);
   assert.deepEqual(l('Doctor: Any fever?\nPatient: No.\n\nDr: Okay.'), [['doctor', 'Any fever?'], ['patient', 'No.'], ['doctor', 'Okay.']]);
   assert.deepEqual(l('[doctor] hi .\n[patient] hello .'), [['doctor', 'hi .'], ['patient', 'hello .']]);
+  // ACI-BENCH tags a relative [patient_guest]: not the patient, and the tag never stays in the text
+  assert.deepEqual(l('[patient_guest] she has been coughing .'), [['unknown', 'she has been coughing .']]);
   assert.deepEqual(l('Fever for three days.\nNo cough.'), [['unknown', 'Fever for three days.'], ['unknown', 'No cough.']]);
   assert.deepEqual(parseTranscriptText('Fever.', { defaultSpeaker: 'doctor' }).map((x) => x.speaker), ['doctor']);
   assert.deepEqual(parseTranscriptText(''), []);

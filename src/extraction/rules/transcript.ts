@@ -1,12 +1,13 @@
 /**
  * Plain text → TranscriptLine[]. Understands speaker prefixes in the forms people and
  * datasets write them: "Doctor:", "Dr:", "D:", "D|", "[doctor]", "Patient:", "Pt:",
- * "P:", "P|", "[patient]". Unlabelled lines get `defaultSpeaker` (or, inside a labelled
+ * "P:", "P|", "[patient]"; "[patient_guest]" (a relative, ACI-BENCH's tag) and other
+ * tags are `unknown`. Unlabelled lines get `defaultSpeaker` (or, inside a labelled
  * transcript, continue the previous speaker's turn as a new line).
  */
 import type { Speaker, TranscriptLine } from '../../core/ports/extractor.js';
 
-const PREFIX = /^\s*(?:\[\s*(doctor|dr|clinician|physician|patient|pt|speaker\s*\d+|guest_?\w*|unknown)\s*\]|(doctor|dr\.?|clinician|physician|gp|d|patient|pt|p|speaker\s*\d+|unknown)\s*[:|>]|(d|p)\s*\|)\s?/i;
+const PREFIX = /^\s*(?:\[\s*(doctor|dr|clinician|physician|patient|pt|speaker\s*\d+|guest_?\w*|\w+_guest|unknown)\s*\]|(doctor|dr\.?|clinician|physician|gp|d|patient|pt|p|speaker\s*\d+|unknown)\s*[:|>]|(d|p)\s*\|)\s?/i;
 
 function speakerOf(label: string): Speaker {
   const l = label.toLowerCase().replace(/\.$/, '');
