@@ -41,6 +41,8 @@ export interface TemplateResult {
   document_id?: string;
   document_type?: string;
   data?: unknown;
+  /** What the clinician should check before signing this document. */
+  review?: Array<{ field: string; reason: string; evidence: Array<{ line: number; start: number; end: number; text: string }> }>;
   error?: { code: string; message: string };
   [key: string]: unknown;
 }
