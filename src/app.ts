@@ -107,7 +107,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const transcriber = config.worker.enabled ? await openTranscriber(config, log) : undefined;
   const extractor = selectExtractor(config, log);
   const chunks = transcriber
-    ? new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds })
+    ? new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: config.maxChunkDurationSeconds, maxSessionDurationSeconds: config.maxSessionDurationSeconds })
     : undefined;
   const pipeline = { store, clock, templates, chunks, extractor, events, jobs: queue, log };
   // The in-process worker claims when no request is being answered, or 20 ms later at the latest.

@@ -38,6 +38,16 @@ export interface Config {
   /** Slow clients: whole request, headers, idle keep-alive (ms). OPENSCRIBE_HTTP_*_TIMEOUT_MS. */
   httpTimeouts: { requestMs: number; headersMs: number; keepAliveMs: number };
   maxChunkDurationSeconds: number;
+  /** Longest audio a session may hold (a `single` upload is decoded up to this); OPENSCRIBE_MAX_SESSION_SECONDS. */
+  maxSessionDurationSeconds: number;
+  /** JSON bodies nested deeper than this are refused before parsing; OPENSCRIBE_MAX_JSON_DEPTH. */
+  maxJsonDepth: number;
+  /** Connection bounds: open sockets, requests per keep-alive socket, pipelined requests awaiting their answer. */
+  connections: { max: number; maxRequestsPerSocket: number; maxPipelined: number };
+  /** Requests per minute per client address on the routes that need no key (discovery, docs, health). */
+  publicRateLimitPerMinute: number;
+  /** A session still `processing` this long after End Session is finished `failed` by the sweeper. */
+  processingDeadlineSeconds: number;
   models: ModelConfig[];
   defaultModel: string;
   rateLimitPerMinute: number;
@@ -307,6 +317,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       keepAliveMs: int(env, 'OPENSCRIBE_HTTP_KEEPALIVE_TIMEOUT_MS', 72_000, 100, 60 * 60_000),
     },
     maxChunkDurationSeconds: 20,
+    maxSessionDurationSeconds: maxSession,
+    maxJsonDepth: int(env, 'OPENSCRIBE_MAX_JSON_DEPTH', 32, 2, 1000),
+    connections: {
+      max: int(env, 'OPENSCRIBE_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+      maxRequestsPerSocket: int(env, 'OPENSCRIBE_MAX_REQUESTS_PER_SOCKET', 1000, 1, 1_000_000),
+      maxPipelined: int(env, 'OPENSCRIBE_MAX_PIPELINED_REQUESTS', 16, 1, 10_000),
+    },
+    publicRateLimitPerMinute: int(env, 'OPENSCRIBE_PUBLIC_RATE_LIMIT_PER_MINUTE', 600, 1),
+    // Default: long enough for the longest session recognised at real time, twice over.
+    processingDeadlineSeconds: int(env, 'OPENSCRIBE_PROCESSING_DEADLINE_SECONDS', Math.max(1800, 2 * maxSession), 10),
     models,
     defaultModel,
     rateLimitPerMinute: int(env, 'OPENSCRIBE_RATE_LIMIT_PER_MINUTE', 6000, 1),

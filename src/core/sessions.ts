@@ -6,7 +6,7 @@ import type { Clock } from './ports/clock.js';
 import type { JobQueue } from './ports/job-queue.js';
 import type { OpenStreams } from './ports/open-streams.js';
 import type { SessionStore } from './ports/session-store.js';
-import { containerFor, sniff, SNIFF_BYTES } from './audio-format.js';
+import { checkDeclaredAudio, containerFor, sniff, SNIFF_BYTES } from './audio-format.js';
 import { ChunkName } from './chunk-name.js';
 import { IMPLEMENTED_UPLOAD_METHODS } from './discovery.js';
 import { ProtocolError, sessionNotFound } from './errors.js';
@@ -185,6 +185,7 @@ export class SessionService {
     const tooLarge = () =>
       new ProtocolError('chunk_too_large', `Audio file is larger than ${limit} bytes`, { max_bytes: limit });
     if (upload.declaredLength !== undefined && upload.declaredLength > limit) throw tooLarge();
+    const maxSeconds = this.limits.models.find((m) => m.id === session.model)?.maxSessionDurationSeconds ?? Number.POSITIVE_INFINITY;
 
     // A key of its own per upload: a refused or failed upload never touches an accepted one.
     const blobKey = `${tenantId}/${sessionId}/${name.seq}.${randomAlphanumeric(8)}.${name.ext}`;
@@ -196,12 +197,16 @@ export class SessionService {
         head = Buffer.concat([head, piece]).subarray(0, SNIFF_BYTES);
         if (head.length >= SNIFF_BYTES) {
           sniff(head, container);
+          checkDeclaredAudio(head, container, maxSeconds);
           sniffed = true;
         }
       }
     });
     try {
-      if (!sniffed) sniff(head, container);
+      if (!sniffed) {
+        sniff(head, container);
+        checkDeclaredAudio(head, container, maxSeconds);
+      }
       if (bytes === 0) throw new ProtocolError('invalid_audio_format', 'The uploaded audio file is empty');
     } catch (err) {
       await this.blobs.delete(blobKey);

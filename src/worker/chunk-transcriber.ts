@@ -16,6 +16,8 @@ export interface ChunkTranscriberDeps {
   transcriber: Transcriber;
   log: Logger;
   maxChunkDurationSeconds: number;
+  /** A `single` upload is decoded up to this long (the session limit); the rest is reported, not decoded. */
+  maxSessionDurationSeconds: number;
 }
 
 /** Over the advertised limit by more than this, a chunk is skipped rather than processed. */
@@ -86,9 +88,14 @@ export class ChunkTranscriber {
   ): Promise<ChunkTranscript | undefined> {
     const own = this.source(chunk);
     if (!opts.complete && !(await looksStandalone(own))) return undefined;
+    const limit = this.deps.maxChunkDurationSeconds;
+    const single = session.uploadType === 'single';
+    // Decoding stops just past what may be used: a file declaring hours of audio costs no more.
+    const maxSeconds = single ? this.deps.maxSessionDurationSeconds : limit + CHUNK_DURATION_TOLERANCE_S + 1;
     let decoded;
     try {
       decoded = await decodeChunk(own, opts.complete ? predecessors.map((c) => this.source(c)) : [], {
+        maxSeconds,
         ...(opts.precedingSamples !== undefined ? { precedingSamples: opts.precedingSamples } : {}),
       });
     } catch (err) {
@@ -99,17 +106,22 @@ export class ChunkTranscriber {
     const samples = decoded.pcm.length;
     // Bytes that decode to (almost) nothing are as good as undecodable.
     if (samples < MIN_CHUNK_SAMPLES) return this.save(session, skipped(chunk, samples, `Audio file ${chunk.name} contains no decodable audio`));
-    const limit = this.deps.maxChunkDurationSeconds;
-    if (session.uploadType !== 'single' && decoded.durationSec > limit + CHUNK_DURATION_TOLERANCE_S) {
-      return this.save(
-        session,
-        skipped(chunk, samples, `Audio file ${chunk.name} is ${decoded.durationSec.toFixed(1)} s long, over the ${limit} s chunk limit`),
-      );
+    if (!single && decoded.durationSec > limit + CHUNK_DURATION_TOLERANCE_S) {
+      const length = decoded.truncated ? `over ${Math.floor(decoded.durationSec)} s` : `${decoded.durationSec.toFixed(1)} s`;
+      return this.save(session, skipped(chunk, samples, `Audio file ${chunk.name} is ${length} long, over the ${limit} s chunk limit`));
     }
     const language = session.transcriptLanguage[0] ?? session.languageHint[0];
     const { segments, language: detected } = await this.recognise(decoded.pcm, decoded.durationSec, language);
     this.counts[opts.phase]++;
-    return this.save(session, { blobKey: chunk.blobKey, seq: chunk.seq, outcome: 'transcribed', samples, language: detected, segments, error: null });
+    // A single upload longer than a session may be: its first part is transcribed, the rest reported.
+    const error: ProcessingError | null = decoded.truncated
+      ? {
+          type: 'audio_truncated',
+          file: chunk.name,
+          message: `Audio file ${chunk.name} is longer than the ${maxSeconds} s session limit; only the first ${maxSeconds} s were processed`,
+        }
+      : null;
+    return this.save(session, { blobKey: chunk.blobKey, seq: chunk.seq, outcome: 'transcribed', samples, language: detected, segments, error });
   }
 
   /** One engine call, or ≤ 20 s pieces cut at pauses for an engine that does not cut long audio itself. */

@@ -50,7 +50,7 @@ async function setup() {
   const { store, blobs, clock, log, queue, events, sessions, tenantId } = stack;
   const worker = () => {
     const transcriber = counted();
-    const chunks = new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: 20 });
+    const chunks = new ChunkTranscriber({ store, blobs, clock, transcriber, log, maxChunkDurationSeconds: 20, maxSessionDurationSeconds: 3600 });
     const pipeline = { store, clock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log };
     return {
       transcriber,

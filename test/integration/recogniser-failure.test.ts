@@ -48,7 +48,7 @@ function crashing(target: number, times: number): Transcriber & { crashes: numbe
 
 async function run(transcriber: Transcriber) {
   const { db, store, blobs, queue, events, sessions, tenantId, log } = await openStack('recogniser-failure', { clock: systemClock, maxAttempts: 2, backoffMs: 10 });
-  const chunks = new ChunkTranscriber({ store, blobs, clock: systemClock, transcriber, log, maxChunkDurationSeconds: 20 });
+  const chunks = new ChunkTranscriber({ store, blobs, clock: systemClock, transcriber, log, maxChunkDurationSeconds: 20, maxSessionDurationSeconds: 3600 });
   const pipeline = { store, clock: systemClock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log };
   const worker = new Worker(
     queue,

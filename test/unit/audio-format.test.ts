@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import {
   ADVERTISED_AUDIO_FORMATS,
   AUDIO_EXTENSIONS,
+  checkDeclaredAudio,
   containerFor,
   sniff,
   SNIFF_BYTES,
@@ -182,5 +183,63 @@ describe('sniff: plainly not audio', () => {
   test('a RIFF file that is not WAVE (e.g. AVI) is not wav', () => {
     const head = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('AVI ')]);
     throwsCode(() => sniff(head, 'wav'), 'invalid_audio_format', 'avi as wav');
+  });
+});
+
+/** A WAV header declaring `dataBytes` of `bits`-bit mono at `rate` Hz (only the header: the bytes need not follow). */
+function wavHead(rate: number, bits: number, dataBytes: number): Buffer {
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'latin1');
+  h.writeUInt32LE(Math.min(0xffffffff, 36 + dataBytes), 4);
+  h.write('WAVEfmt ', 8, 'latin1');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE((rate * bits) / 8, 28);
+  h.writeUInt16LE(bits / 8, 32);
+  h.writeUInt16LE(bits, 34);
+  h.write('data', 36, 'latin1');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+describe('what a header declares, checked at upload (decompression bombs)', () => {
+  test('an ELF binary or a zip is refused even as WebM, whose continuation slices have no header', () => {
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(64)]);
+    const err = throwsCode(() => sniff(elf, 'webm'), 'invalid_audio_format', 'elf as webm');
+    assert.equal(err.details?.detected, 'not audio');
+    throwsCode(() => sniff(Buffer.from([0x50, 0x4b, 0x03, 0x04, 20, 0, 0, 0]), 'webm'), 'invalid_audio_format', 'zip as webm');
+    // A real continuation slice still passes.
+    assert.doesNotThrow(() => sniff(webmContinuation().subarray(0, SNIFF_BYTES), 'webm'));
+  });
+
+  test('a WAV declaring 100 Hz or 8 Hz is refused with the accepted range in details', () => {
+    for (const rate of [100, 8]) {
+      const err = throwsCode(() => checkDeclaredAudio(wavHead(rate, 8, 10 * 1024 * 1024), 'wav', 3600), 'invalid_audio_format', `${rate} Hz`);
+      assert.equal(err.details?.sample_rate, rate);
+      assert.equal(err.details?.min_sample_rate, 8000);
+    }
+  });
+
+  test('a WAV declaring more audio than a session holds is 413 with the limit in details', () => {
+    let caught: unknown;
+    try {
+      checkDeclaredAudio(wavHead(8000, 8, 8000 * 7200), 'wav', 3600); // two hours in 57 MB
+    } catch (err) {
+      caught = err;
+    }
+    assert.ok(caught instanceof ProtocolError);
+    assert.equal(caught.code, 'chunk_too_large');
+    assert.equal(caught.status, 413);
+    assert.equal(caught.details?.max_duration_seconds, 3600);
+    assert.equal(caught.details?.declared_duration_seconds, 7200);
+  });
+
+  test('ordinary WAVs, other containers and unreadable headers pass (the decoder bounds those)', () => {
+    assert.doesNotThrow(() => checkDeclaredAudio(wavHead(16000, 16, 32000 * 20), 'wav', 3600));
+    assert.doesNotThrow(() => checkDeclaredAudio(wavHead(48000, 16, 0xffffffff), 'wav', 3600)); // streamed: size left open
+    assert.doesNotThrow(() => checkDeclaredAudio(Buffer.from('RIFF'), 'wav', 3600));
+    assert.doesNotThrow(() => checkDeclaredAudio(Buffer.alloc(100), 'ogg', 3600));
   });
 });

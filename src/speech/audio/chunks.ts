@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { countSamples, decodeTail, decodeToPcm, type AudioSource, type DecodeOptions, type DecodedAudio } from './decode.js';
 import { UndecodableAudioError } from './errors.js';
+import { samplesToSeconds } from './pcm.js';
 
 /** A source that can be opened more than once (bytes, a file, or a stream factory). */
 export type ReopenableSource = Exclude<AudioSource, Readable>;
@@ -103,10 +104,17 @@ export async function decodeChunk(
     }
   }
   if (predecessors.length === 0) throw new UndecodableAudioError('chunk does not decode and has no predecessor to join');
-  const skip = precedingSamples ?? (await countSamples([...predecessors], decodeOptions));
+  // `maxSeconds` bounds the chunk's own audio: each predecessor gets as much, the joined decode the sum.
+  const own = decodeOptions.maxSeconds;
+  const skip =
+    precedingSamples ??
+    (await countSamples([...predecessors], { ...decodeOptions, ...(own !== undefined ? { maxSeconds: own * predecessors.length } : {}) }));
   try {
-    const tail = await decodeTail([...predecessors, current], skip, decodeOptions);
-    return { pcm: tail.pcm, sampleRate: tail.sampleRate, durationSec: tail.durationSec, joined: true };
+    const tail = await decodeTail([...predecessors, current], skip, {
+      ...decodeOptions,
+      ...(own !== undefined ? { maxSeconds: own + samplesToSeconds(skip) } : {}),
+    });
+    return { pcm: tail.pcm, sampleRate: tail.sampleRate, durationSec: tail.durationSec, truncated: tail.truncated, joined: true };
   } catch (err) {
     if (err instanceof UndecodableAudioError) {
       throw new UndecodableAudioError(`chunk decodes neither alone nor joined to its ${predecessors.length} predecessor(s)`, err.detail, { cause: err });

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Container } from '../../core/audio-format.js';
 import { AudioError, DecodeTimeoutError, FfmpegMissingError, UndecodableAudioError } from './errors.js';
 import { locateFfmpeg } from './ffmpeg.js';
-import { BYTES_PER_SAMPLE, PcmCollector, SAMPLE_RATE, samplesToSeconds } from './pcm.js';
+import { BYTES_PER_SAMPLE, PcmCollector, SAMPLE_RATE, samplesToSeconds, secondsToSamples } from './pcm.js';
 
 export type { Container };
 
@@ -34,12 +34,20 @@ export interface DecodeOptions {
   /** Kill ffmpeg after this long. Default 5 minutes. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Decode at most this many seconds of output (ffmpeg `-t`, and a hard cap on the
+   * samples kept): a tiny file that declares hours of audio (a decompression bomb)
+   * costs no more than this. Past it the result says `truncated`.
+   */
+  maxSeconds?: number;
 }
 
 export interface DecodedAudio {
   pcm: Int16Array;
   sampleRate: typeof SAMPLE_RATE;
   durationSec: number;
+  /** The input held more audio than `maxSeconds`: only that much was decoded. */
+  truncated: boolean;
 }
 
 const DEMUXER: Record<Container, string> = {
@@ -51,26 +59,34 @@ const DEMUXER: Record<Container, string> = {
 };
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
+/** The only demuxers ffmpeg may pick (no guessing into image, playlist or network formats). */
+const DEMUXER_WHITELIST = 'matroska,ogg,wav,mp3,mov';
+/** ffmpeg reads only its stdin or the one local file it is given. */
+const PROTOCOL_WHITELIST = 'file,pipe';
 
 /** Decodes the sources, concatenated in order, to one PCM buffer. */
 export async function decodeToPcm(sources: AudioSource | AudioSource[], options: DecodeOptions = {}): Promise<DecodedAudio> {
-  const collector = new PcmCollector();
+  const collector = new PcmCollector(0, true, capSamples(options));
   await runDecoder(asList(sources), options, collector);
   const pcm = collector.toInt16();
-  return { pcm, sampleRate: SAMPLE_RATE, durationSec: samplesToSeconds(pcm.length) };
+  return { pcm, sampleRate: SAMPLE_RATE, durationSec: samplesToSeconds(pcm.length), truncated: collector.full };
+}
+
+function capSamples(options: DecodeOptions): number | undefined {
+  return options.maxSeconds === undefined ? undefined : secondsToSamples(options.maxSeconds);
 }
 
 /** Decodes and keeps only the samples after the first `skipSamples` (the rest are counted and dropped). */
 export async function decodeTail(sources: AudioSource[], skipSamples: number, options: DecodeOptions = {}): Promise<DecodedAudio & { totalSamples: number }> {
-  const collector = new PcmCollector(skipSamples);
+  const collector = new PcmCollector(skipSamples, true, capSamples(options));
   await runDecoder(sources, options, collector);
   const pcm = collector.toInt16();
-  return { pcm, sampleRate: SAMPLE_RATE, durationSec: samplesToSeconds(pcm.length), totalSamples: collector.samplesSeen };
+  return { pcm, sampleRate: SAMPLE_RATE, durationSec: samplesToSeconds(pcm.length), truncated: collector.full, totalSamples: collector.samplesSeen };
 }
 
 /** Decodes and only counts the samples (duration of audio without keeping it). */
 export async function countSamples(sources: AudioSource | AudioSource[], options: DecodeOptions = {}): Promise<number> {
-  const collector = new PcmCollector(0, false);
+  const collector = new PcmCollector(0, false, capSamples(options));
   await runDecoder(asList(sources), options, collector);
   return collector.samplesSeen;
 }
@@ -184,12 +200,37 @@ async function* concatSources(sources: AudioSource[]): AsyncGenerator<Buffer> {
   }
 }
 
+/** The demuxer the first bytes name, if they carry a container signature. */
+function demuxerFor(head: Uint8Array): string | undefined {
+  const at = (sig: string, off = 0) => head.length >= off + sig.length && [...sig].every((c, i) => head[off + i] === c.charCodeAt(0));
+  if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return DEMUXER.webm;
+  if (at('OggS')) return DEMUXER.ogg;
+  if (at('RIFF') && at('WAVE', 8)) return DEMUXER.wav;
+  if (at('ftyp', 4)) return DEMUXER.mp4;
+  if (at('ID3') || (head[0] === 0xff && ((head[1] ?? 0) & 0xe0) === 0xe0)) return DEMUXER.mp3;
+  return undefined;
+}
+
+async function sniffFile(file: string): Promise<string | undefined> {
+  const fh = await fs.promises.open(file, 'r').catch(() => undefined);
+  if (!fh) return undefined; // ffmpeg reports the missing file
+  try {
+    const buf = Buffer.alloc(12);
+    const { bytesRead } = await fh.read(buf, 0, 12, 0);
+    return demuxerFor(buf.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
 function looksLikeMp4(head: Buffer): boolean {
   return head.length >= 8 && head.subarray(4, 8).toString('latin1') === 'ftyp';
 }
 
 interface Sink {
   push(b: Buffer): void;
+  /** True once the sink holds all it will take: ffmpeg is stopped (not an error). */
+  readonly full?: boolean;
   /** Receives pause/resume of ffmpeg's output, for consumers that apply backpressure. */
   attach?(flow: { pause: () => void; resume: () => void }): void;
 }
@@ -198,11 +239,12 @@ interface Sink {
 async function runDecoder(sources: AudioSource[], options: DecodeOptions, sink: Sink): Promise<void> {
   if (sources.length === 0) throw new UndecodableAudioError('no audio given');
   const bin = options.ffmpegPath ?? (await locateFfmpeg()).path;
-  const demuxer = options.format ? DEMUXER[options.format] : undefined;
+  let demuxer = options.format ? DEMUXER[options.format] : undefined;
 
   // A single file is read by ffmpeg itself (seekable: MP4 with a trailing index works).
   const only = sources.length === 1 ? sources[0]! : undefined;
   if (only && !isReadable(only) && !(only instanceof Uint8Array) && 'path' in only) {
+    demuxer ??= await sniffFile(only.path);
     return runFfmpeg(bin, demuxer, only.path, null, options, sink);
   }
 
@@ -214,6 +256,9 @@ async function runDecoder(sources: AudioSource[], options: DecodeOptions, sink: 
     yield head;
     yield* bytes;
   })();
+  // The demuxer is named from the first bytes when the caller did not say; a headerless
+  // continuation is left to ffmpeg's probe, within the whitelist.
+  demuxer ??= demuxerFor(head);
 
   if (options.format === 'mp4' || (!options.format && looksLikeMp4(head))) {
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'openscribe-decode-'));
@@ -238,8 +283,11 @@ async function runFfmpeg(
 ): Promise<void> {
   const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-threads', '1'];
   if (!stdin) args.push('-nostdin');
+  args.push('-protocol_whitelist', PROTOCOL_WHITELIST, '-format_whitelist', DEMUXER_WHITELIST);
   if (demuxer) args.push('-f', demuxer);
-  args.push('-i', input, '-vn', '-sn', '-dn', '-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE), '-acodec', 'pcm_s16le', '-f', 's16le', 'pipe:1');
+  args.push('-i', input, '-vn', '-sn', '-dn', '-map', '0:a:0', '-ac', '1', '-ar', String(SAMPLE_RATE), '-acodec', 'pcm_s16le');
+  if (options.maxSeconds !== undefined) args.push('-t', String(options.maxSeconds));
+  args.push('-f', 's16le', 'pipe:1');
 
   let child: ChildProcessByStdio<Writable, Readable, Readable>;
   try {
@@ -252,7 +300,16 @@ async function runFfmpeg(
   child.stderr.on('data', (d: string) => {
     stderr = (stderr + d).slice(-2000);
   });
-  child.stdout.on('data', (b: Buffer) => sink.push(b));
+  let stoppedFull = false;
+  child.stdout.on('data', (b: Buffer) => {
+    if (stoppedFull) return;
+    sink.push(b);
+    if (sink.full) {
+      // The cap is reached (ffmpeg's -t normally gets there first): stop it, keep what we have.
+      stoppedFull = true;
+      child.kill('SIGKILL');
+    }
+  });
   sink.attach?.({ pause: () => child.stdout.pause(), resume: () => child.stdout.resume() });
 
   let timedOut = false;
@@ -282,6 +339,7 @@ async function runFfmpeg(
     await feeding;
     if (timedOut) throw new DecodeTimeoutError(timeoutMs);
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    if (stoppedFull) return;
     if (code !== 0) {
       const detail = stderr.trim().split('\n').slice(-4).join('\n');
       throw new UndecodableAudioError(`audio could not be decoded${detail ? `: ${lastLine(detail)}` : ''}`, detail);

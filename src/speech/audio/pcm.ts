@@ -52,8 +52,15 @@ export class PcmCollector {
   constructor(
     skipSamples = 0,
     private readonly keep = true,
+    /** Samples (skipped ones included) past which nothing more is taken: `full` turns true. */
+    private readonly maxSamples = Number.POSITIVE_INFINITY,
   ) {
     this.toSkip = skipSamples * BYTES_PER_SAMPLE;
+  }
+
+  /** The cap was reached: the decoder had more to give than was asked for. */
+  get full(): boolean {
+    return this.samplesSeen >= this.maxSamples;
   }
 
   push(piece: Buffer): void {
@@ -64,7 +71,7 @@ export class PcmCollector {
     }
     const even = buf.length & ~1;
     if (even < buf.length) this.carry = buf.subarray(even);
-    buf = buf.subarray(0, even);
+    buf = buf.subarray(0, Math.min(even, Math.max(0, this.maxSamples - this.samplesSeen) * BYTES_PER_SAMPLE));
     this.samplesSeen += buf.length / BYTES_PER_SAMPLE;
     if (this.toSkip > 0) {
       const drop = Math.min(this.toSkip, buf.length);
