@@ -132,7 +132,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       )
     : undefined;
   const sweeper = config.worker.enabled
-    ? startSweeper({ store, blobs, queue, clock, events, log, retentionDays: config.audioRetentionDays, audit: adapters.audit, auditRetentionDays: config.auditRetentionDays, webhooks, webhookRetentionDays: config.webhooks.retentionDays }, config.sweepIntervalMs)
+    ? startSweeper({ store, blobs, queue, clock, events, log, retentionDays: config.audioRetentionDays, audit: adapters.audit, auditRetentionDays: config.auditRetentionDays, webhooks, webhookRetentionDays: config.webhooks.retentionDays, templates, processingDeadlineMs: config.processingDeadlineSeconds * 1000 }, config.sweepIntervalMs)
     : undefined;
 
   const server = await buildServer({

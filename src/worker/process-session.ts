@@ -8,10 +8,11 @@ import type { Clock } from '../core/ports/clock.js';
 import type { SessionEvents } from '../core/session-events.js';
 import type { Extractor, TranscriptLine } from '../core/ports/extractor.js';
 import { JobKeys } from '../core/job-keys.js';
-import type { Job, JobQueue } from '../core/ports/job-queue.js';
+import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import { PermanentTranscriberError, type TranscriptSegment } from '../core/ports/transcriber.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
+import { failedTemplates, processingFailedResult } from './failed-result.js';
 import type { JobReleased } from './worker.js';
 import { precedingSamples } from './transcribe-chunk.js';
 
@@ -23,8 +24,8 @@ export interface ProcessSessionDeps {
   chunks: ChunkTranscriber | undefined;
   extractor: Extractor;
   events: SessionEvents;
-  /** Asked which chunks another worker is recognising right now. */
-  jobs: Pick<JobQueue, 'running'>;
+  /** Asked which chunks another worker is recognising right now, and which killed their worker. */
+  jobs: Pick<JobQueue, 'running' | 'dead'>;
   log: Logger;
 }
 
@@ -43,16 +44,6 @@ function mismatchError(session: Session, received: number): ProcessingError[] {
           : `Client reported ${session.audioFilesSent} audio files but ${received} were received`,
     },
   ];
-}
-
-function failedTemplates(session: Session, templates: TemplateRegistry, code: string, message: string): TemplateOutcome[] {
-  return session.templates.map((id, i) => ({
-    template_id: id,
-    status: 'failed' as const,
-    document_id: `doc_${session.id}_${i}`,
-    document_type: templates.get(id)?.documentType ?? 'unknown',
-    error: templates.get(id) ? { code, message } : { code: 'template_not_found', message: `Template "${id}" does not exist` },
-  }));
 }
 
 interface Transcribed {
@@ -74,12 +65,19 @@ async function transcribeCommitted(
   chunks: StoredChunk[],
   known: ReadonlyMap<string, ChunkTranscript>,
   lastAttempt: boolean,
+  poison: ReadonlySet<string>,
 ): Promise<Transcribed> {
   const out: Transcribed = { segments: [], language: undefined, processed: 0, errors: [] };
   const done: Array<ChunkTranscript | undefined> = [];
   let offset = 0;
   for (const [i, chunk] of chunks.entries()) {
     let t = known.get(chunk.blobKey);
+    if (!t && poison.has(chunk.blobKey)) {
+      // Its own job's worker died on it every time: recognised here it would take this job down too.
+      out.errors.push({ type: 'audio_file_skipped', file: chunk.name, message: `Audio file ${chunk.name} could not be processed (its recognition stopped the worker)` });
+      done.push(undefined);
+      continue;
+    }
     if (!t) {
       const preceding = precedingSamples(done);
       try {
@@ -138,15 +136,7 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
     const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
     const session = await deps.store.getSession(tenantId, sessionId);
     if (!session || session.status !== 'processing') throw err;
-    const message = 'Processing failed after repeated attempts';
-    await finishAndNotify(deps, tenantId, sessionId, 'failed', {
-      model_used: session.model,
-      transcript: '',
-      templates: failedTemplates(session, deps.templates, 'extraction_failed', message),
-      audio_files_processed: 0,
-      processing_errors: [{ type: 'processing_failed', message }],
-      error: { code: 'processing_failed', message },
-    });
+    await finishAndNotify(deps, tenantId, sessionId, 'failed', processingFailedResult(session, deps.templates, 'Processing failed after repeated attempts'));
     deps.log.error({ sessionId, err: (err as Error).message }, 'session failed after its last processing attempt');
   }
 }
@@ -186,9 +176,11 @@ async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: bool
     return { releaseUntil: new Date(deps.clock.now().getTime() + CHUNK_WAIT_MS * (0.75 + Math.random() / 2)), rest: false };
   }
 
+  const died = await deps.jobs.dead(pending);
+  const poison = new Set(chunks.filter((c) => died.get(JobKeys.transcribeChunk(c.blobKey)) === WORKER_DIED_ON_LAST_ATTEMPT).map((c) => c.blobKey));
   let transcribed: Transcribed;
   try {
-    transcribed = await transcribeCommitted({ ...deps, chunks: deps.chunks }, session, chunks, known, lastAttempt);
+    transcribed = await transcribeCommitted({ ...deps, chunks: deps.chunks }, session, chunks, known, lastAttempt, poison);
   } catch (err) {
     if (err instanceof FfmpegMissingError) return fail('processing_failed', 'ffmpeg is not available to decode audio', 'extraction_failed');
     throw err; // recogniser failure: the job is retried with backoff, then dead-lettered

@@ -6,6 +6,9 @@ import type { Clock } from '../core/ports/clock.js';
 import type { JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import type { WebhookStore } from '../core/ports/webhook-store.js';
+import { JobKeys } from '../core/job-keys.js';
+import type { TemplateRegistry } from '../core/templates/registry.js';
+import { processingFailedResult } from './failed-result.js';
 
 export interface SweeperDeps {
   store: SessionStore;
@@ -21,6 +24,51 @@ export interface SweeperDeps {
   /** Finished deliveries pruned after `webhookRetentionDays` (default 30) when given. */
   webhooks?: WebhookStore;
   webhookRetentionDays?: number;
+  /** For the result of a session the sweeper has to fail. */
+  templates: TemplateRegistry;
+  /** A session still `processing` this long after End Session is failed, live job or not. */
+  processingDeadlineMs: number;
+}
+
+/**
+ * A processing session with no live job this long after End Session is stuck (End Session
+ * enqueues the job in its own transaction, so only a dead-lettered or lost job leaves none).
+ */
+export const STUCK_GRACE_MS = 60_000;
+
+/**
+ * Ends `failed` (with `session.failed`) every session left `processing` with no job that could
+ * still finish it (its job dead-lettered: a worker killed on every attempt, say), or past the
+ * processing deadline. No session is left without a terminal state. Safe on many nodes at once.
+ */
+export async function finishStuckSessions(deps: SweeperDeps, batch = 200): Promise<number> {
+  const now = deps.clock.now().getTime();
+  const candidates = await deps.store.findProcessing(new Date(now - STUCK_GRACE_MS), batch);
+  if (candidates.length === 0) return 0;
+  const keyOf = (c: { tenantId: string; id: string }) => JobKeys.processSession(c.tenantId, c.id);
+  const live = await deps.queue.live(candidates.map(keyOf));
+  let failed = 0;
+  for (const c of candidates) {
+    const overdue = now - c.endedAt.getTime() >= deps.processingDeadlineMs;
+    if (live.has(keyOf(c)) && !overdue) continue;
+    const session = await deps.store.getSession(c.tenantId, c.id);
+    if (!session || session.status !== 'processing') continue;
+    const message = overdue
+      ? `Processing did not finish within ${Math.round(deps.processingDeadlineMs / 1000)} s of End Session`
+      : 'Processing stopped: its job failed on every attempt';
+    const result = processingFailedResult(session, deps.templates, message);
+    const at = deps.clock.now();
+    const done = await deps.store.transaction(async (tx) => {
+      if (!(await tx.finishSession(c.tenantId, c.id, 'failed', result, at))) return false;
+      await deps.events.emit(tx, c.tenantId, c.id, 'session.failed', at);
+      return true;
+    });
+    if (done) {
+      failed++;
+      deps.log.error({ sessionId: c.id, overdue }, 'stuck session finished failed');
+    }
+  }
+  return failed;
 }
 
 /** Marks open sessions past their deadline `expired`. Safe to run on many nodes at once. */
@@ -113,6 +161,7 @@ export function startSweeper(deps: SweeperDeps, intervalMs: number): { stop(): P
     busy = true;
     running = (async () => {
       await expireDueSessions(deps);
+      await finishStuckSessions(deps);
       await purgeOldAudio(deps);
       await deps.queue.prune(new Date(deps.clock.now().getTime() - DONE_JOB_RETENTION_MS));
       await pruneAuditLog(deps);

@@ -6,7 +6,7 @@ import { openDatabase } from '../../src/adapters/db/open.js';
 import type { Database } from '../../src/adapters/db/schema.js';
 import { PgBossJobQueue } from '../../src/adapters/queue/pg-boss-job-queue.js';
 import { SqliteJobQueue } from '../../src/adapters/queue/sql-job-queue.js';
-import type { Job, JobKind, JobQueue, JobRequest } from '../../src/core/ports/job-queue.js';
+import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobKind, type JobQueue, type JobRequest } from '../../src/core/ports/job-queue.js';
 import { systemClock } from '../../src/core/ports/clock.js';
 import type { SessionTx } from '../../src/core/ports/session-store.js';
 import { TestClock } from '../helpers/clock.js';
@@ -261,6 +261,30 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1']), 'completed is not running');
       clock.advance(5001);
       assert.deepEqual(await queue.running(['k1']), new Set(), 'a lease that ran out is a dead worker, not a running job');
+    });
+
+    test('live names keys whose job may still run; dead those dead-lettered, however they died', async () => {
+      const { queue, other, clock } = f;
+      await queue.enqueue(job(1, { dedupeKey: 'q', maxAttempts: 1 }));
+      await queue.enqueue(job(2, { dedupeKey: 'failed', maxAttempts: 1 }));
+      await queue.enqueue(job(3, { dedupeKey: 'killed', maxAttempts: 1 }));
+      await queue.enqueue(job(4, { dedupeKey: 'done' }));
+      const all = ['q', 'failed', 'killed', 'done', 'never'];
+      assert.deepEqual(await other.live(all), new Set(['q', 'failed', 'killed', 'done']), 'queued is live');
+      assert.deepEqual(await other.dead(all), new Map());
+      const claimed: Job[] = [];
+      for (let j = await queue.claim('w', 1000); j; j = await queue.claim('w', 1000)) claimed.push(j);
+      const by = (n: number) => claimed.find((j) => j.payload.n === n)!;
+      assert.deepEqual(await queue.live(all), new Set(['q', 'failed', 'killed', 'done']), 'running is live');
+      assert.equal(await queue.fail(by(2), 'boom'), 'dead');
+      await queue.complete(by(4));
+      await queue.release(by(1), 'w', new Date(clock.now().getTime() + 60_000));
+      clock.advance(2001); // job 3's worker died on its only attempt
+      assert.equal(await queue.claim('w2', 1000), undefined);
+      assert.deepEqual(await other.live(all), new Set(['q']), 'released (queued again) is live; finished and dead are not');
+      assert.deepEqual(await other.dead(all), new Map([['failed', 'boom'], ['killed', WORKER_DIED_ON_LAST_ATTEMPT]]));
+      assert.deepEqual(await queue.live([]), new Set());
+      assert.deepEqual(await queue.dead([]), new Map());
     });
 
     test('extendLease keeps a long job held', async () => {

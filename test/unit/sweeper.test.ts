@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import { RulesExtractor } from '../../src/extraction/rules/index.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
 import { processSession } from '../../src/worker/process-session.js';
-import { expireDueSessions, pruneWebhookLog, purgeOldAudio, reviveStrandedDeliveries, STRANDED_DELIVERY_MS } from '../../src/worker/sweeper.js';
+import { expireDueSessions, finishStuckSessions, pruneWebhookLog, purgeOldAudio, reviveStrandedDeliveries, STRANDED_DELIVERY_MS } from '../../src/worker/sweeper.js';
 import { openStack, wavLike } from '../helpers/stack.js';
 
 async function setup() {
   const stack = await openStack('sweep', { env: { OPENSCRIBE_MAX_SESSION_SECONDS: '60' } });
   const { store, blobs, queue, clock, events, log } = stack;
-  return { ...stack, deps: { store, blobs, queue, clock, events, log, retentionDays: 1 } };
+  return { ...stack, deps: { store, blobs, queue, clock, events, log, retentionDays: 1, templates: new TemplateRegistry(), processingDeadlineMs: 3_600_000 } };
 }
 
 const wav = wavLike;
@@ -96,5 +96,44 @@ test('a pending delivery whose job ran out of retries gets a new job after an ho
   const revived = await queue.claim('w', 60_000, ['deliver-webhook']);
   assert.deepEqual(revived?.payload, { deliveryId: delivery.id });
   assert.deepEqual((await webhooks.getDelivery(tenantId, 'wh_stranded', delivery.id))?.nextAttemptAt, clock.now());
+  await db.destroy();
+});
+
+test('a session whose processing job was dead-lettered ends failed with session.failed; one with a live job is left alone until the deadline', async () => {
+  const { sessions, tenantId, clock, deps, store, queue, webhooks, db } = await setup();
+  await webhooks.insertWebhook({ tenantId, id: 'wh_stuck', url: 'https://emr.example/hook', events: ['session.failed'], secret: 'whsec_x', createdAt: clock.now(), deletedAt: null });
+  const dead = await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http', templates: ['soap'] } as never);
+  const alive = await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http' });
+  await sessions.end(tenantId, dead.id, 0);
+  await sessions.end(tenantId, alive.id, 0);
+  // The first session's job: its worker dies on every attempt (claimed, lease runs out) until it is dead-lettered.
+  for (;;) {
+    const job = await queue.claim('w', 1000, ['process-session']);
+    if (!job) break;
+    if ((job.payload as { sessionId: string }).sessionId === alive.id) {
+      await queue.release(job, 'w', new Date(clock.now().getTime() + 10 * 3_600_000));
+      continue;
+    }
+    clock.t += 1001; // lease expired: the worker was killed
+  }
+  assert.equal((await queue.stats()).dead, 1);
+  assert.equal((await store.getSession(tenantId, dead.id))?.status, 'processing', 'stuck before the sweep');
+
+  clock.t += 60_000;
+  assert.equal(await finishStuckSessions(deps), 1);
+  const failed = await store.getSession(tenantId, dead.id);
+  assert.equal(failed?.status, 'failed');
+  assert.equal(failed?.result?.error?.code, 'processing_failed');
+  assert.ok(failed?.result?.processing_errors.some((e) => e.type === 'processing_failed'));
+  assert.ok(failed?.result?.templates.every((t) => t.status === 'failed'));
+  const deliveries = await webhooks.listDeliveries(tenantId, 'wh_stuck', 10);
+  assert.equal(deliveries.length, 1, 'session.failed is sent');
+  assert.equal((await store.getSession(tenantId, alive.id))?.status, 'processing', 'a live job is not second-guessed');
+  assert.equal(await finishStuckSessions(deps), 0, 'idempotent');
+
+  // Past the processing deadline even a live job's session is finished.
+  clock.t += 3_600_000;
+  assert.equal(await finishStuckSessions(deps), 1);
+  assert.equal((await store.getSession(tenantId, alive.id))?.status, 'failed');
   await db.destroy();
 });

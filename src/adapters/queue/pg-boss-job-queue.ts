@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Clock } from '../../core/ports/clock.js';
-import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../core/ports/job-queue.js';
+import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobKind, type JobQueue, type JobRequest, type QueueStats } from '../../core/ports/job-queue.js';
 import type { SessionTx } from '../../core/ports/session-store.js';
 import type { Database } from '../db/schema.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
@@ -129,7 +129,7 @@ export class PgBossJobQueue implements JobQueue {
       const job = toJob(row);
       // A job whose worker died on its last attempt is dead-lettered, not run again.
       if (job.attempts > job.maxAttempts) {
-        await this.markDead(job, 'lease expired on the last attempt');
+        await this.markDead(job, WORKER_DIED_ON_LAST_ATTEMPT);
         continue;
       }
       return job;
@@ -188,6 +188,23 @@ export class PgBossJobQueue implements JobQueue {
       WHERE name = ANY(${[...KINDS]}::text[]) AND singleton_key = ANY(${[...dedupeKeys]}::text[])
         AND state = 'active' AND started_on + expire_in > ${this.clock.now()}`.execute(this.db);
     return new Set(r.rows.map((x) => x.key));
+  }
+
+  async live(dedupeKeys: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.keysIn(dedupeKeys, ['created', 'retry', 'active'])).keys());
+  }
+
+  dead(dedupeKeys: readonly string[]): Promise<Map<string, string>> {
+    return this.keysIn(dedupeKeys, ['failed']);
+  }
+
+  private async keysIn(dedupeKeys: readonly string[], states: string[]): Promise<Map<string, string>> {
+    if (!dedupeKeys.length) return new Map();
+    const r = await sql<{ key: string; error: string | null }>`
+      SELECT singleton_key AS key, output->>'error' AS error FROM pgboss.job
+      WHERE name = ANY(${[...KINDS]}::text[]) AND singleton_key = ANY(${[...dedupeKeys]}::text[])
+        AND state::text = ANY(${states}::text[])`.execute(this.db);
+    return new Map(r.rows.map((x) => [x.key, x.error ?? '']));
   }
 
   waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void> {

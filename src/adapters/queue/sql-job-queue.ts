@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import { newJobId } from '../../core/ids.js';
 import type { Clock } from '../../core/ports/clock.js';
-import type { Job, JobKind, JobQueue, JobRequest, QueueStats } from '../../core/ports/job-queue.js';
+import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobKind, type JobQueue, type JobRequest, type QueueStats } from '../../core/ports/job-queue.js';
 import type { SessionTx } from '../../core/ports/session-store.js';
 import type { Database, JobsTable } from '../db/schema.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
@@ -83,7 +83,7 @@ export class SqliteJobQueue implements JobQueue {
       if (!job) return undefined;
       // A job whose worker died on its last attempt is dead-lettered, not run again.
       if (job.attempts > job.maxAttempts) {
-        await this.markDead(job, 'lease expired on the last attempt');
+        await this.markDead(job, WORKER_DIED_ON_LAST_ATTEMPT);
         continue;
       }
       return job;
@@ -162,6 +162,25 @@ export class SqliteJobQueue implements JobQueue {
       .where('locked_until', '>', this.clock.now().toISOString())
       .execute();
     return new Set(rows.map((r) => r.dedupe_key!));
+  }
+
+  async live(dedupeKeys: readonly string[]): Promise<Set<string>> {
+    return new Set((await this.keysIn(dedupeKeys, ['queued', 'running'])).keys());
+  }
+
+  dead(dedupeKeys: readonly string[]): Promise<Map<string, string>> {
+    return this.keysIn(dedupeKeys, ['dead']);
+  }
+
+  private async keysIn(dedupeKeys: readonly string[], statuses: string[]): Promise<Map<string, string>> {
+    if (!dedupeKeys.length) return new Map();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['dedupe_key', 'last_error'])
+      .where('dedupe_key', 'in', [...dedupeKeys])
+      .where('status', 'in', statuses)
+      .execute();
+    return new Map(rows.map((r) => [r.dedupe_key!, r.last_error ?? '']));
   }
 
   async fail(job: Job, error: string): Promise<'retry' | 'dead'> {

@@ -360,6 +360,18 @@ export class SqlSessionStore implements SessionStore {
     return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id }));
   }
 
+  async findProcessing(endedBefore: Date, limit: number) {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['tenant_id', 'id', 'ended_at'])
+      .where('status', '=', 'processing')
+      .where('ended_at', '<=', iso(endedBefore))
+      .orderBy('ended_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ tenantId: r.tenant_id, id: r.id, endedAt: new Date(r.ended_at!) }));
+  }
+
   async findPurgeable(before: Date, limit: number) {
     const rows = await this.db
       .selectFrom('sessions')

@@ -6,6 +6,9 @@ import type { SessionTx } from './session-store.js';
  */
 export type JobKind = 'process-session' | 'transcribe-chunk' | 'deliver-webhook';
 
+/** The dead letter's reason when a job's worker died (a kill, an OOM) while running its last attempt. */
+export const WORKER_DIED_ON_LAST_ATTEMPT = 'lease expired on the last attempt';
+
 export interface JobRequest {
   kind: JobKind;
   payload: Record<string, unknown>;
@@ -47,6 +50,13 @@ export interface JobQueue {
    * rather than do twice.
    */
   running(dedupeKeys: readonly string[]): Promise<Set<string>>;
+  /** Of these dedupe keys, those with a job that may still run (queued, waiting for a retry, or running). */
+  live(dedupeKeys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Of these dedupe keys, those whose job was dead-lettered, with its last error:
+   * `WORKER_DIED_ON_LAST_ATTEMPT` when its worker was killed holding it.
+   */
+  dead(dedupeKeys: readonly string[]): Promise<Map<string, string>>;
   /** Resolves when a job may be ready (enqueue of one of `kinds` in this process, or `ms` elapsed). */
   waitForWork(ms: number, signal: AbortSignal, kinds?: readonly JobKind[]): Promise<void>;
   stats(): Promise<QueueStats>;

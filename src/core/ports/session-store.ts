@@ -59,6 +59,8 @@ export interface SessionStore {
   listChunkTranscripts(tenantId: string, sessionId: string): Promise<ChunkTranscript[]>;
   /** Open sessions past their deadline (for the sweeper). */
   findExpirable(now: Date, limit: number): Promise<Array<{ tenantId: string; id: string }>>;
+  /** Sessions still `processing` that were ended before `endedBefore` (for the sweeper's stuck-session check). */
+  findProcessing(endedBefore: Date, limit: number): Promise<Array<{ tenantId: string; id: string; endedAt: Date }>>;
   /** Finished or expired sessions whose audio is older than `before` and not yet purged. */
   findPurgeable(before: Date, limit: number): Promise<Array<{ tenantId: string; id: string }>>;
   markAudioPurged(tenantId: string, sessionId: string, now: Date): Promise<void>;
