@@ -164,7 +164,10 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     limits: {
       maxJsonBytes: config.maxJsonBytes,
       maxUploadBytes: Math.max(config.maxChunkBytes, config.maxSingleUploadBytes),
+      maxJsonDepth: config.maxJsonDepth,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      publicRateLimitPerMinute: config.publicRateLimitPerMinute,
+      connections: config.connections,
       publicUrl: config.publicUrl,
       timeouts: config.httpTimeouts,
     },

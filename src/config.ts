@@ -321,7 +321,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     maxJsonDepth: int(env, 'OPENSCRIBE_MAX_JSON_DEPTH', 32, 2, 1000),
     connections: {
       max: int(env, 'OPENSCRIBE_MAX_CONNECTIONS', 1024, 1, 1_000_000),
-      maxRequestsPerSocket: int(env, 'OPENSCRIBE_MAX_REQUESTS_PER_SOCKET', 1000, 1, 1_000_000),
+      maxRequestsPerSocket: int(env, 'OPENSCRIBE_MAX_REQUESTS_PER_SOCKET', 100, 1, 1_000_000),
       maxPipelined: int(env, 'OPENSCRIBE_MAX_PIPELINED_REQUESTS', 16, 1, 10_000),
     },
     publicRateLimitPerMinute: int(env, 'OPENSCRIBE_PUBLIC_RATE_LIMIT_PER_MINUTE', 600, 1),

@@ -26,3 +26,8 @@ export function hashesMatch(a: string, b: string): boolean {
   const y = Buffer.from(b, 'hex');
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** A key or secret (`sk_live_…`, `whsec_…`) where an id was expected: never logged nor stored as one. */
+export function looksLikeSecret(value: string): boolean {
+  return /^(sk_(live|test)_|whsec_)/i.test(value);
+}

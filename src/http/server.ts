@@ -11,11 +11,13 @@ import type { WebhookService } from '../core/webhooks.js';
 import type { AuditLog } from '../core/ports/audit-log.js';
 import type { RateLimitCounter } from '../core/ports/rate-limit-counter.js';
 import { auditRequests } from './plugins/audit.js';
+import { boundJsonBodies } from './json-body.js';
 import type { RequestsInFlight } from './requests-in-flight.js';
 import { consolePlugin, type ConsoleOptions } from './plugins/console.js';
 import { requireApiKey } from './plugins/auth.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
-import { rateLimitPerTenant } from './plugins/rate-limit.js';
+import { rateLimitPerAddress, rateLimitPerTenant } from './plugins/rate-limit.js';
+import { boundConnections } from './connection-limits.js';
 import { negotiateVersion } from './plugins/version.js';
 import { audioRoutes } from './routes/audio.js';
 import { discoveryRoutes } from './routes/discovery.js';
@@ -38,7 +40,13 @@ export interface HttpDeps {
   limits: {
     maxJsonBytes: number;
     maxUploadBytes: number;
+    /** JSON bodies nested deeper are refused (400) before they are parsed. */
+    maxJsonDepth: number;
     rateLimitPerMinute: number;
+    /** Per client address, on the routes that need no key. */
+    publicRateLimitPerMinute: number;
+    /** Open sockets, requests per keep-alive socket, pipelined requests not yet answered. */
+    connections: { max: number; maxRequestsPerSocket: number; maxPipelined: number };
     publicUrl: string;
     /** Slow-client cut-offs (ms); defaults below when absent. */
     timeouts?: { requestMs: number; headersMs: number; keepAliveMs: number };
@@ -76,7 +84,13 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
     http: { requireHostHeader: false, connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(Math.min(timeouts.requestMs, timeouts.headersMs) / 4))) },
   });
   app.server.headersTimeout = Math.min(timeouts.headersMs, timeouts.requestMs);
+  boundConnections(app.server, deps.limits.connections);
+  // Requests already parsed from a socket destroyed for flooding are not worked on.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.socket?.destroyed) return reply.hijack();
+  });
   registerErrorHandling(app);
+  boundJsonBodies(app, deps.limits.maxJsonDepth);
   deps.inFlight?.track(app);
   deps.metrics.install(app);
 
@@ -93,14 +107,20 @@ export async function buildServer(deps: HttpDeps): Promise<FastifyInstance> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/voice/v1/docs' });
-  app.get('/voice/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
-  healthRoutes(app, deps.readiness, deps.metrics.registry);
+  // The routes anyone may call without a key are budgeted per address.
+  await app.register(async (pub) => {
+    await rateLimitPerAddress(pub, deps.limits.publicRateLimitPerMinute);
+    await pub.register(swaggerUi, { routePrefix: '/voice/v1/docs' });
+    pub.get('/voice/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    healthRoutes(pub, deps.readiness, deps.metrics.registry);
+  });
   if (deps.console) await consolePlugin(app, deps.console);
   await app.register(async (v1) => {
     negotiateVersion(v1);
-    discoveryRoutes(v1, deps.discovery);
+    await v1.register(async (pub) => {
+      await rateLimitPerAddress(pub, deps.limits.publicRateLimitPerMinute);
+      discoveryRoutes(pub, deps.discovery);
+    });
     const streams = deps.streams;
     if (streams) {
       // Authenticated inside (header or URL token): browsers cannot set headers on a WebSocket.

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AuditEntry, AuditLog } from '../../core/ports/audit-log.js';
+import { looksLikeSecret } from '../../core/keys.js';
 
 /** `METHOD route-pattern` → audit action; other authenticated routes are recorded as `request`. */
 const ACTIONS: Record<string, string> = {
@@ -44,7 +45,7 @@ function entryFor(request: FastifyRequest, status: number, at: Date): AuditEntry
     tenantId: principal.tenantId,
     keyId: principal.keyId,
     action: route ? auditActionFor(request.method, route) : 'request',
-    sessionId: typeof sid === 'string' && SAFE_ID.test(sid) ? sid : null,
+    sessionId: typeof sid === 'string' && SAFE_ID.test(sid) && !looksLikeSecret(sid) ? sid : null,
     method: request.method,
     route,
     status,

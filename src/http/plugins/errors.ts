@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ProtocolError } from '../../core/errors.js';
+import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, discardRest } from '../discard-body.js';
 import { StoreUnavailableError } from '../../core/ports/store-unavailable.js';
 import { StorageFullError, isStorageFullCode } from '../../core/ports/storage-full.js';
 
@@ -67,14 +68,18 @@ export function toProtocolError(err: unknown): ProtocolError {
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
     const perr = toProtocolError(err);
     if (perr.code === 'service_unavailable' || perr.code === 'insufficient_storage') request.log.warn({ reason: (err as Error).message }, 'request refused: dependency unavailable');
     else if (perr.status >= 500) request.log.error({ err }, 'request failed');
-    // A JSON body the parser stopped reading cannot be followed by another request: close.
-    // (Audio routes read the rest of a refused body instead, see routes/audio.ts.)
-    if (!request.raw.complete && perr.code === 'request_too_large') reply.header('connection', 'close');
-    reply.status(perr.status).headers(perr.headers ?? {}).send(perr.toBody());
+    // A JSON body refused part-way (over the size or depth limit): the rest is read and
+    // dropped first, bounded (a lingering close), so that the answer arrives instead of a
+    // connection reset. Past the bound the connection is closed.
+    if (!request.raw.complete && !request.raw.destroyed && (perr.code === 'request_too_large' || perr.code === 'invalid_request')) {
+      await discardRest(request.raw, DISCARD_MAX_BYTES, DISCARD_MAX_MS);
+      if (!request.raw.complete) reply.header('connection', 'close');
+    }
+    return reply.status(perr.status).headers(perr.headers ?? {}).send(perr.toBody());
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new ProtocolError('not_found', `No route ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`).toBody());

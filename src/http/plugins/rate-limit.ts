@@ -37,3 +37,21 @@ export async function rateLimitPerTenant(app: FastifyInstance, perMinute: number
       }),
   });
 }
+
+/**
+ * Routes that need no key (discovery, docs, OpenAPI, health): a budget per client address,
+ * counted in this process, so that nobody without a key can keep the server busy with them.
+ */
+export async function rateLimitPerAddress(app: FastifyInstance, perMinute: number): Promise<void> {
+  await app.register(rateLimit, {
+    max: perMinute,
+    timeWindow: 60_000,
+    hook: 'onRequest',
+    keyGenerator: (request) => request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new ProtocolError('rate_limit_exceeded', `Rate limit of ${context.max} requests per minute per address exceeded`, {
+        limit: context.max,
+        retry_after_seconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+}

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Readable } from 'node:stream';
 import { ProtocolError } from '../../core/errors.js';
 import type { SessionService } from '../../core/sessions.js';
+import { DISCARD_MAX_BYTES, DISCARD_MAX_MS, discardRest } from '../discard-body.js';
 import { AudioParams, ErrorBody, SessionParams, UploadResponse } from '../schemas.js';
 
 function declaredLength(request: FastifyRequest): number | undefined {
@@ -39,39 +40,6 @@ function bodyError(err: unknown): unknown {
   if (typeof code === 'string' && code.startsWith('FST_')) return err;
   const reason = err instanceof Error ? err.message.slice(0, 200) : 'unreadable body';
   return new ProtocolError('invalid_request', 'The upload body is malformed or ended early', { reason });
-}
-
-const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
-const DISCARD_MAX_MS = 5_000;
-
-/**
- * Discards the unread rest of a body, up to a bound of bytes and time; past it the
- * stream is destroyed and the connection closed (see the onSend hook).
- */
-async function discardRest(stream: Readable, maxBytes: number, maxMs: number): Promise<void> {
-  if (stream.readableEnded || stream.destroyed) return;
-  await new Promise<void>((resolve) => {
-    let seen = 0;
-    const done = () => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      resolve();
-    };
-    const giveUp = () => {
-      stream.destroy();
-      done();
-    };
-    const onData = (piece: Buffer) => {
-      seen += piece.length;
-      if (seen > maxBytes) giveUp();
-    };
-    const timer = setTimeout(giveUp, maxMs);
-    stream.on('data', onData);
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', done);
-    stream.resume();
-  });
 }
 
 /**
