@@ -20,6 +20,8 @@ export interface Totals {
   fuzz_cases: number;
   fuzz_5xx: number;
   cross_tenant_successes: number;
+  /** Server processes that died under the drill (an OOM kill, a crash). */
+  oom_kills: number;
 }
 export const zeroTotals = (): Totals => ({
   sessions_run: 0,
@@ -31,6 +33,7 @@ export const zeroTotals = (): Totals => ({
   fuzz_cases: 0,
   fuzz_5xx: 0,
   cross_tenant_successes: 0,
+  oom_kills: 0,
 });
 
 export interface ScenarioResult {

@@ -10,11 +10,12 @@ import { crash } from './crash.js';
 import { crossTenant } from './cross-tenant.js';
 import { disk } from './disk.js';
 import { fuzz } from './fuzz.js';
+import { bombs } from './bombs.js';
 import { zeroTotals, type DrillOptions, type ScenarioResult, type Totals } from './lib.js';
 import { load } from './load.js';
 import { slow } from './slow.js';
 
-const SCENARIOS: Record<string, (o: DrillOptions) => Promise<ScenarioResult>> = { load, crash, disk, slow, fuzz, 'cross-tenant': crossTenant };
+const SCENARIOS: Record<string, (o: DrillOptions) => Promise<ScenarioResult>> = { load, crash, disk, slow, fuzz, 'cross-tenant': crossTenant, bombs };
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
@@ -60,6 +61,6 @@ const result = {
 };
 fs.mkdirSync(path.dirname(out), { recursive: true });
 fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-const bad = totals.lost_chunks + totals.stuck_sessions + totals.duplicate_completions + totals.lost_events + totals.fuzz_5xx + totals.cross_tenant_successes;
+const bad = totals.lost_chunks + totals.stuck_sessions + totals.duplicate_completions + totals.lost_events + totals.fuzz_5xx + totals.cross_tenant_successes + totals.oom_kills;
 process.stderr.write(`wrote ${path.relative(ROOT, out)}: ${JSON.stringify(totals)}\n`);
 process.exit(failed || bad > 0 ? 1 : 0);
