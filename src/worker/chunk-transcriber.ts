@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import {
-  decodeChunk, looksStandalone, SileroVad, slicePcm, splitAtPauses, UndecodableAudioError, VadUnavailableError,
-  type ReopenableSource,
+  decodeChunk, decodePcmStream, looksStandalone, SAMPLE_RATE, secondsToSamples, SileroVad, slicePcm, splitAtPauses, UndecodableAudioError,
+  VadUnavailableError, type ReopenableSource,
 } from '../speech/audio/index.js';
 import type { ChunkSegment, ChunkTranscript, ProcessingError, Session, StoredChunk } from '../core/session.js';
 import type { BlobStore } from '../core/ports/blob-store.js';
@@ -26,6 +26,11 @@ export const CHUNK_DURATION_TOLERANCE_S = 5;
 const MIN_CHUNK_SAMPLES = 160;
 /** Longest piece given to an engine that does not cut at pauses itself. */
 const MAX_PIECE_S = 20;
+/**
+ * A `single` upload is decoded as a stream and recognised a block at a time: at most
+ * twice this much PCM is held, however long the recording (an hour was 115 MB, twice).
+ */
+const BLOCK_S = 60;
 
 export type TranscribePhase = 'incremental' | 'at_end';
 
@@ -90,6 +95,7 @@ export class ChunkTranscriber {
     if (!opts.complete && !(await looksStandalone(own))) return undefined;
     const limit = this.deps.maxChunkDurationSeconds;
     const single = session.uploadType === 'single';
+    if (single && predecessors.length === 0) return this.runSingle(session, chunk, opts.phase);
     // Decoding stops just past what may be used: a file declaring hours of audio costs no more.
     const maxSeconds = single ? this.deps.maxSessionDurationSeconds : limit + CHUNK_DURATION_TOLERANCE_S + 1;
     let decoded;
@@ -122,6 +128,68 @@ export class ChunkTranscriber {
         }
       : null;
     return this.save(session, { blobKey: chunk.blobKey, seq: chunk.seq, outcome: 'transcribed', samples, language: detected, segments, error });
+  }
+
+  /**
+   * A whole recording, decoded as a stream up to the session limit: every 2 × BLOCK_S of
+   * PCM is cut at pauses and recognised, but for its last piece, which is carried into the
+   * next block (it may go on past the block's end).
+   */
+  private async runSingle(session: Session, chunk: StoredChunk, phase: TranscribePhase): Promise<ChunkTranscript> {
+    const maxSeconds = this.deps.maxSessionDurationSeconds;
+    const language = session.transcriptLanguage[0] ?? session.languageHint[0];
+    const options = language ? { language } : {};
+    const { transcriber } = this.deps;
+    const pieceSec = transcriber.splitsAtPauses ? BLOCK_S : MAX_PIECE_S;
+    const vad = await this.loadVad();
+    const segments: ChunkSegment[] = [];
+    let detected: string | null = null;
+    let held: Int16Array[] = [];
+    let heldSamples = 0;
+    let offset = 0; // samples before the held block
+    let total = 0;
+    const recogniseHeld = async (final: boolean) => {
+      const pcm = concatPcm(held, heldSamples);
+      const duration = pcm.length / SAMPLE_RATE;
+      const speech = vad ? await vad.speechSegments(pcm) : [{ start: 0, end: duration }];
+      const pieces = splitAtPauses(duration, speech, { maxPieceSec: pieceSec });
+      const done = final ? pieces : pieces.slice(0, -1);
+      for (const piece of done) {
+        if (!piece.hasSpeech) continue;
+        const t = await transcriber.transcribe(slicePcm(pcm, piece.start, piece.end), options);
+        detected ??= t.language;
+        const at = offset / SAMPLE_RATE + piece.start;
+        for (const seg of t.segments) segments.push({ start: seg.start + at, end: seg.end + at, text: seg.text });
+      }
+      const keep = final ? pcm.length : secondsToSamples(pieces[pieces.length - 1]?.start ?? duration);
+      held = keep < pcm.length ? [pcm.slice(keep)] : [];
+      heldSamples = pcm.length - keep;
+      offset += keep;
+    };
+    try {
+      for await (const piece of decodePcmStream(this.source(chunk), { maxSeconds })) {
+        held.push(piece);
+        heldSamples += piece.length;
+        total += piece.length;
+        if (heldSamples >= 2 * BLOCK_S * SAMPLE_RATE) await recogniseHeld(false);
+      }
+    } catch (err) {
+      if (!(err instanceof UndecodableAudioError)) throw err;
+      return this.save(session, skipped(chunk, null, `Audio file ${chunk.name} could not be decoded`));
+    }
+    if (total < MIN_CHUNK_SAMPLES) return this.save(session, skipped(chunk, total, `Audio file ${chunk.name} contains no decodable audio`));
+    await recogniseHeld(true);
+    this.counts[phase]++;
+    // Longer than a session may be: its first part is transcribed, the rest reported.
+    const error: ProcessingError | null =
+      total >= secondsToSamples(maxSeconds)
+        ? {
+            type: 'audio_truncated',
+            file: chunk.name,
+            message: `Audio file ${chunk.name} is longer than the ${maxSeconds} s session limit; only the first ${maxSeconds} s were processed`,
+          }
+        : null;
+    return this.save(session, { blobKey: chunk.blobKey, seq: chunk.seq, outcome: 'transcribed', samples: total, language: detected, segments, error });
   }
 
   /** One engine call, or ≤ 20 s pieces cut at pauses for an engine that does not cut long audio itself. */
@@ -163,4 +231,15 @@ export class ChunkTranscriber {
     const vad = await this.vad?.catch(() => undefined);
     await vad?.close();
   }
+}
+
+function concatPcm(parts: Int16Array[], samples: number): Int16Array {
+  if (parts.length === 1 && parts[0]!.length === samples) return parts[0]!;
+  const out = new Int16Array(samples);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -10,7 +10,8 @@ import { api, runSession, serverWithKey, SHARED, tempDataDir, type RunningServer
  * files that declare hours of audio. Each is refused at upload or processed within a fixed
  * memory bound, every session reaches a terminal state, and the server never goes down.
  */
-const SESSION_LIMIT_S = 600;
+// The default session limit: memory no longer grows with it (single uploads are recognised a block at a time).
+const SESSION_LIMIT_S = 3600;
 let server: RunningServer;
 let key: string;
 let dir: string;
