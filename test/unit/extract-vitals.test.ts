@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findVitals } from '../../src/extraction/rules/vitals.js';
 import { normalizeText } from '../../src/extraction/rules/text.js';
-import { extractTemplates } from '../../src/extraction/rules/index.js';
+import { analyze } from '../../src/extraction/rules/analyze.js';
+import { extractTemplates, parseTranscriptText } from '../../src/extraction/rules/index.js';
 
 const v = (s: string) => findVitals(normalizeText(s).norm).map((r) => [r.type, r.value2 !== null ? `${r.value}/${r.value2}` : r.value, r.unit]);
 
@@ -51,4 +52,66 @@ test('vitals template: latest reading per sign, every reading with evidence', ()
     const e = reading.evidence[0];
     assert.equal(text.slice(e.start, e.end), e.text);
   }
+});
+
+// ── numbers said with a vital's name that are not a reading of the patient today ──
+const A = (...lines: string[]) => analyze({ lines: parseTranscriptText(lines.join('\n')), mode: 'consultation', language: 'en' });
+const key = (x: { type: string; value: number; value2: number | null }) => `${x.type}:${x.value}${x.value2 !== null ? `/${x.value2}` : ''}`;
+const reported = (a: ReturnType<typeof A>) => a.vitals.map(key);
+const other = (a: ReturnType<typeof A>) => a.otherVitals.map((x) => `${key(x)} ${x.assertion}`);
+
+test('a target, a threshold, a condition or a range is not a reading', () => {
+  const target = A('[doctor] For your blood pressure we want it under 130 over 80, and your blood sugar should be down to 150.');
+  assert.deepEqual(reported(target), []);
+  assert.deepEqual(other(target), ['blood_pressure:130/80 planned', 'blood_sugar:150 planned']);
+  assert.match(target.otherVitals[0]!.assertion_cue!, /target/);
+  const criterion = A('[doctor] So the criteria is a BMI greater than 30, or a BMI greater than 27 with another condition.');
+  assert.deepEqual([reported(criterion), other(criterion)], [[], ['bmi:30 possible', 'bmi:27 possible']]);
+  const rarely = A("[patient] I rarely have a blood sugar that goes over 200, I check 2 or 3 times a day.");
+  assert.deepEqual([reported(rarely), other(rarely)], [[], ['blood_sugar:200 possible']]);
+  const cond = A('[doctor] Call me if your temperature is 101 or higher.');
+  assert.deepEqual([reported(cond), other(cond)], [[], ['temperature:101 possible']]);
+  // "120 to 130 over 70 to 80" is a range, not 130/70
+  const range = A("[patient] When I check it it's good, usually 120 to 130 over 70 to 80.");
+  assert.deepEqual(reported(range), []);
+  assert.equal(range.otherVitals[0]!.assertion, 'possible');
+  assert.deepEqual(reported(A("[patient] It's usually 120 to 130 over 70.")), []);
+  const need = A('[doctor] We need your blood sugar to come down to 150.');
+  assert.deepEqual([reported(need), other(need)], [[], ['blood_sugar:150 planned']]);
+  // the same words around a real reading leave it alone
+  assert.deepEqual(reported(A('[patient] My blood pressure came down to 130 over 80 last week.')), ['blood_pressure:130/80']);
+  const ok = A("[doctor] Your blood pressure is pretty good in the office today, it looks like it's one twenty eight over seventy two. Your heart rate is nice and slow at 67, right where we want it, and you have a normal temperature at 98.4.");
+  assert.deepEqual([reported(ok), other(ok)], [['blood_pressure:128/72', 'pulse:67', 'temperature:98.4'], []]);
+});
+
+test("a reading taken at another encounter is historical; today's is the vital", () => {
+  const er = A(
+    '[doctor] So it looks like you went into the ER and they said your ankles were swelling, did you have some shortness of breath?',
+    "[patient] I did but I didn't think anything of it.",
+    '[doctor] Sure. Looks like your blood pressure was 200 over 90, have you been taking those meds?',
+    '[patient] I have.',
+    "[doctor] Let me do a quick exam. Your blood pressure is pretty good in the office today, it's 128 over 72.",
+  );
+  assert.deepEqual(reported(er), ['blood_pressure:128/72']);
+  assert.deepEqual(other(er), ['blood_pressure:200/90 historical']);
+  assert.equal(er.otherVitals[0]!.assertion_cue, 'er');
+  const said = A('[doctor] And I see here that it was about 180 over 95 when you went into the emergency room. Has it been running that high?');
+  assert.deepEqual([reported(said), other(said)], [[], ['blood_pressure:180/95 historical']]);
+  // past tense of this visit stays a reading; so does the patient's own home reading
+  const today = A('[doctor] You were in the hospital last year. When you came in today your blood pressure was a little bit high, it was 150 over 70.');
+  assert.deepEqual(reported(today), ['blood_pressure:150/70']);
+  const home = A("[patient] It's been several days since I took it but I think it runs around 120 over 70.");
+  assert.deepEqual(reported(home), ['blood_pressure:120/70']);
+  // the vitals template reports today's reading only
+  const r = extractTemplates(['vitals'], { lines: parseTranscriptText('[doctor] In the ER your blood pressure was 200 over 90.\n[patient] Yes.\n[doctor] Today it is 128 over 72.'), mode: 'consultation', language: 'en' }).vitals!;
+  assert.ok(r.status === 'success');
+  const d = r.data as { blood_pressure: { systolic: number }; readings: unknown[] };
+  assert.deepEqual([d.blood_pressure.systolic, d.readings.length], [128, 1]);
+});
+
+test("a number is not taken across another vital's name", () => {
+  assert.deepEqual(v('your heart rate was 58 and you can tell that you are a runner with that level of a heart rate and your respirations were 14'), [['pulse', 58, 'bpm'], ['respiratory_rate', 14, 'breaths/min']]);
+  // a longer phrase between the name and the number of the same vital is fine
+  assert.deepEqual(v('respiratory rate we are seeing you at a smooth eighteen'), [['respiratory_rate', 18, 'breaths/min']]);
+  assert.deepEqual(v('my blood sugar has been running a little higher at about 130'), [['blood_sugar', 130, 'mg/dL']]);
 });

@@ -10,6 +10,7 @@ import type {
   ReviewItem, Statement, SymptomItem, VitalItem,
 } from './types.js';
 import { implausibility } from './plausibility.js';
+import { vitalEncounter } from './vital-context.js';
 import { findVitals, formatVital } from './vitals.js';
 
 export interface ChiefComplaint {
@@ -21,7 +22,10 @@ export interface Analysis {
   doc: Doc;
   chiefComplaint: ChiefComplaint | null;
   symptoms: SymptomItem[];
+  /** Readings of this visit (and the patient's own current readings): what is reported as vitals. */
   vitals: VitalItem[];
+  /** Numbers said with a vital's name that are not one: targets, thresholds, ranges, other encounters' readings. */
+  otherVitals: VitalItem[];
   medications: MedicationItem[];
   diagnoses: DiagnosisItem[];
   allergies: AllergyItem[];
@@ -65,15 +69,29 @@ export function analyze(input: ExtractionInput): Analysis {
   // vitals (clinician and patient: patients report home readings)
   const vitals: VitalItem[] = [];
   const review: ReviewItem[] = [];
+  const otherVitals: VitalItem[] = [];
   for (const s of doc.sentences) {
     for (const r of findVitals(s.text)) {
       const e = ev(doc, s.line, s.start + r.start, s.start + r.end);
+      let { assertion, assertion_cue } = r;
+      if (assertion === 'present') {
+        const enc = vitalEncounter(doc, s, r);
+        if (enc) ({ assertion, cue: assertion_cue } = enc);
+      }
+      const item: VitalItem = { type: r.type, value: r.value, value2: r.value2, unit: r.unit, qualifier: r.qualifier, text: formatVital(r), evidence: [e], assertion, assertion_cue };
+      // a target, threshold, range or another encounter's reading is not a measurement of today
+      if (assertion !== 'present') {
+        otherVitals.push(item);
+        // still a statement about the patient's readings: history, not examination
+        fact(s.idx).vitalsOther++;
+        continue;
+      }
       const why = implausibility(r);
       if (why) {
         review.push({ field: `vitals.${r.type}`, reason: why, evidence: [e] });
         continue;
       }
-      vitals.push({ type: r.type, value: r.value, value2: r.value2, unit: r.unit, qualifier: r.qualifier, text: formatVital(r), evidence: [e] });
+      vitals.push(item);
       fact(s.idx).vitals++;
     }
   }
@@ -100,7 +118,8 @@ export function analyze(input: ExtractionInput): Analysis {
       else fact(s.idx).diagnosesHistory++;
     }
   }
-  const { items: allergies, noneKnown } = findAllergies(doc, allergyDrugHits);
+  const { items: allergies, noneKnown, review: allergyReview } = findAllergies(doc, allergyDrugHits);
+  review.push(...allergyReview);
   for (const a of allergies) for (const e of a.evidence) {
     const s = sentenceAt(e.line, toNorm(doc, e));
     if (s) fact(s.idx).allergy++;
@@ -145,6 +164,7 @@ export function analyze(input: ExtractionInput): Analysis {
     chiefComplaint: chiefComplaint(doc, symptoms, symptomMentions, diagnoses),
     symptoms,
     vitals,
+    otherVitals,
     medications,
     diagnoses,
     allergies,

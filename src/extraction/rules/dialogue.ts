@@ -228,7 +228,7 @@ function pairReplies(doc: Doc, d: Dialogue): void {
       if (REQUEST.test(tail) && (spans.length === 0 || wordCount(tail) >= 4)) qs.length = 0;
     }
     if (!qs.length) continue;
-    let pi = nextPatientTurn(doc, d, ti);
+    const pi = nextPatientTurn(doc, d, ti);
     if (pi < 0) continue;
     let ss = turnSentences(doc, d.turns[pi]!);
     let pol = replyPolarity(ss);
@@ -241,7 +241,6 @@ function pairReplies(doc: Doc, d: Dialogue): void {
         for (let i = ct.first; i <= ct.last; i++) if (d.questionAt[i]! >= 0 && findingSpans(doc.sentences[i]!.text).length) asks = true;
         const p2 = asks ? -1 : nextPatientTurn(doc, d, ci);
         if (p2 >= 0) {
-          pi = p2;
           ss = [...ss, ...turnSentences(doc, d.turns[p2]!)];
           pol = replyPolarity(turnSentences(doc, d.turns[p2]!));
         }

@@ -6,12 +6,13 @@ import { assertionOf, questionQualifier } from './assertion.js';
 import { answerFor, questionStart } from './dialogue.js';
 import { answerTo, ev, isClinician, type Doc, type DocSentence } from './doc.js';
 import { findDurations, formatDuration } from './dosing.js';
+import { ALLERGENS } from './lexicon/allergens.js';
 import { CONDITIONS, INVESTIGATIONS, SPECIALTIES } from './lexicon/clinical.js';
 import { PhraseMatcher } from './lexicon/matcher.js';
-import type { AllergyDrugHit } from './medications.js';
+import { drugMatcher, type AllergyDrugHit } from './medications.js';
 import { negationStatus } from './negation.js';
 import { tokenize } from './text.js';
-import type { AdviceItem, Assertion, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem } from './types.js';
+import type { AdviceItem, Assertion, AllergyItem, DiagnosisItem, DiagnosisStatus, FollowUpItem, InvestigationItem, ReferralItem, ReviewItem } from './types.js';
 
 const lazy = <T>(make: () => T): (() => T) => {
   let v: T | undefined;
@@ -62,7 +63,7 @@ export function findDiagnoses(doc: Doc): DiagnosisItem[] {
       const chronic = KIND.get(f.name) !== 'acute';
       let status: DiagnosisStatus;
       let assertion: Assertion;
-      let cue: string | null = null;
+      let cue: string | null;
       if (qAt >= 0 && f.start >= qAt) {
         // asked: "have you ever had asthma?" — the reply decides; "rule out" in a question is still a plan
         if (/\b(?:rule out|r\/o)\b/.test(before)) {
@@ -145,10 +146,17 @@ const NO_ALLERGY = /\b(?:no known (?:drug |medication |food )?allergies|nkda|nka
 const ALLERGY_TO = /\b(?:allergic|allergy|allergies|reaction|intolerant|intolerance|sensitive)\s+(?:to|with)\s+([a-z][a-z0-9 ,/-]{1,60}?)(?=\s*(?:[.;?!]|$|\bbut\b|\bwhich\b|\bit\b|\bthat\b|\bcauses?\b|\bgives?\b|\bmakes?\b|\bi\b|\bbreak|\bget\b|\bgot\b|\bso\b|\bokay\b))/g;
 const X_ALLERGY = /\b([a-z]+(?:\s+[a-z]+)?)\s+allerg(?:y|ies)\b/g;
 const REACTION = /\b(?:rash|hives|swelling|anaphylaxis|itching|itchy|breathing difficulty|trouble breathing|shortness of breath|throat closing|vomiting|diarrhea|diarrhoea|stomach upset|nausea|angioedema|blisters)\b/;
-const ALLERGY_STOP = new Set(['any', 'no', 'known', 'drug', 'drugs', 'food', 'medication', 'medications', 'medicine', 'seasonal', 'environmental', 'your', 'my', 'his', 'her', 'the', 'of', 'have', 'has', 'had', 'with', 'and', 'or', 'other', 'some', 'nasal', 'skin', 'severe', 'mild', 'bad', 'an', 'a', 'these', 'those', 'about', 'what', 'spring', 'fall', 'summer', 'winter', 'pollen season']);
 
-export function findAllergies(doc: Doc, drugHits: AllergyDrugHit[]): { items: AllergyItem[]; noneKnown: Evidence | null } {
+/**
+ * Allergies: drugs named as allergens (found by medications.ts), and what "allergic to …",
+ * "allergy to …" or "… allergy" names when it is an allergen of the lexicon (a drug class, a
+ * food, a material, a sting, pollen…). Other words there are not allergens ("just allergies to
+ * medications", "a quite severe allergy to it, is that right?"); an unknown word that is
+ * plainly what the patient is allergic to ("allergic to regulin") goes to the review list.
+ */
+export function findAllergies(doc: Doc, drugHits: AllergyDrugHit[]): { items: AllergyItem[]; noneKnown: Evidence | null; review: ReviewItem[] } {
   const items: AllergyItem[] = [];
+  const review: ReviewItem[] = [];
   let noneKnown: Evidence | null = null;
   const add = (substance: string, reaction: string | null, e: Evidence) => {
     const key = substance.toLowerCase();
@@ -178,24 +186,38 @@ export function findAllergies(doc: Doc, drugHits: AllergyDrugHit[]): { items: Al
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(s.text)) !== null) {
-        const raw = m[1]!.trim();
         if (negationStatus(s.text, m.index, m.index + m[0].length).negated) continue;
-        const parts = raw.split(/\s*(?:,|\band\b|\bor\b|\/)\s*/).map((p) => p.trim()).filter(Boolean);
-        for (const p of parts) {
-          const words = p.split(/\s+/).filter((w) => !ALLERGY_STOP.has(w));
-          if (!words.length || words.length > 3) continue;
-          const name = words.join(' ');
-          if (drugHits.some((d) => d.surface === name || d.generic === name)) continue;
-          if (/^(?:to|it|that|this|them|something|anything|everything|nothing|medicine|shots?|testing|tests?|season|symptoms?|flare|medication|meds)$/.test(name)) continue;
-          const at = s.start + m.index + m[0].indexOf(p);
-          const r = REACTION.exec(s.text.slice(m.index + m[0].length));
-          add(name, r ? r[0] : null, ev(doc, s.line, at, at + p.length));
+        const groupAt = m.index + m[0].indexOf(m[1]!);
+        const reactionAfter = REACTION.exec(s.text.slice(m.index + m[0].length));
+        const allergens = allergenMatcher().match(s.text, groupAt, groupAt + m[1]!.length);
+        for (const x of allergens) {
+          // a drug of the lexicon is medications.ts's ("allergic to penicillin")
+          if (drugMatcher().match(x.surface).some((d) => d.value.kind !== 'ambiguous')) continue;
+          add(x.value, reactionAfter ? reactionAfter[0] : null, ev(doc, s.line, s.start + x.start, s.start + x.end));
+        }
+        if (allergens.length || re !== ALLERGY_TO || !/^allerg/.test(m[0])) continue;
+        // "allergic to percocet, vicodin and regulin": an item of the list unknown to both lexicons
+        const ITEM = /(^|,|\band\b|\bor\b|\/)\s*([a-z][a-z-]{3,})\b/g;
+        let it: RegExpExecArray | null;
+        while ((it = ITEM.exec(m[1]!)) !== null) {
+          const word = it[2]!;
+          if (NOT_AN_ALLERGEN.test(word) || drugMatcher().match(word).length) continue;
+          const at = s.start + groupAt + it.index + it[0].length - word.length;
+          review.push({
+            field: `allergies.${word}`,
+            reason: `allergy to '${word}' named, which is not a known drug or allergen; check the name`,
+            evidence: [ev(doc, s.line, at, at + word.length)],
+          });
         }
       }
     }
   }
-  return { items, noneKnown };
+  return { items, noneKnown, review };
 }
+
+const allergenMatcher = lazy(() => new PhraseMatcher(ALLERGENS.flatMap((t) => t.forms.split(',').map((f) => [f.trim(), t.name] as const))));
+/** Words after "allergic to" that are not a substance: pronouns, quantifiers, fillers, generic nouns. */
+const NOT_AN_ALLERGEN = /^(?:that|this|them|these|those|then|there|they|what|which|anything|everything|something|nothing|some|many|much|more|most|other|others|certain|several|medicines?|medications?|meds|drugs?|tablets?|pills?|shots?|things?|stuff|foods?|testing|tests?|season|seasons|symptoms?|flare|just|like|really|actually|maybe|probably|about|only|also|even|from|with|when|well|yeah|okay|sure|kind|sort|have|having|been|being|were|does|doing|know|think|said|some|your|yours|their|mine|ones?|because|since|before|after|again|still|very|quite|pretty|severe|mild|little|bit)$/;
 
 // ── Investigations ──────────────────────────────────────────────────────────
 const ORDER_CUES = /\b(?:get|getting|order|ordering|ordered|do|doing|done|check|checking|send|sending|schedule|scheduling|scheduled|arrange|arranging|obtain|obtaining|repeat|recheck|advise|advised|need|needs|want|recommend|recommending|go for|book|perform|run|draw|we'll|we will|i'll|i will|let's|let us|plan|request|requesting|refer|set up|gon na|going to|please|would like|investigations?|to rule out|rule out|prescribe)\b/;

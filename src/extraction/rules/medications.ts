@@ -355,9 +355,8 @@ export function findMedicationMentions(doc: Doc): { mentions: MedicationMention[
 
       // dose: after the name ("metformin 500 mg"), or right before it ("500 mg of metformin")
       const doses = findDoses(post);
-      let dose: Found<Dose> | null = null;
       const toDose = doses.find((d) => /\bto\s*$/.test(post.slice(0, d.start)) && /\bfrom\b/.test(post.slice(0, d.start)));
-      dose = toDose ?? doses[0] ?? null;
+      let dose: Found<Dose> | null = toDose ?? doses[0] ?? null;
       if (dose && dose.value.kind === 'quantity') {
         const strength = doses.find((d) => d.value.kind === 'strength');
         if (strength) dose = strength;

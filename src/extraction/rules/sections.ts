@@ -13,6 +13,8 @@ import type { SoapSection } from './types.js';
 export interface SentenceFacts {
   symptoms: number;
   vitals: number;
+  /** Vital numbers that are not today's reading: a past encounter's, a target, a threshold or range of the patient's. */
+  vitalsOther: number;
   diagnosesAssessed: number;
   diagnosesHistory: number;
   medsPlanned: number;
@@ -26,7 +28,7 @@ export interface SentenceFacts {
 }
 
 export const emptyFacts = (): SentenceFacts => ({
-  symptoms: 0, vitals: 0, diagnosesAssessed: 0, diagnosesHistory: 0, medsPlanned: 0, medsCurrent: 0,
+  symptoms: 0, vitals: 0, vitalsOther: 0, diagnosesAssessed: 0, diagnosesHistory: 0, medsPlanned: 0, medsCurrent: 0,
   ordered: 0, results: 0, advice: 0, followUp: 0, referral: 0, allergy: 0,
 });
 
@@ -52,7 +54,7 @@ export function classifySentence(doc: Doc, s: DocSentence, f: SentenceFacts): So
   const clin = isClinician(s);
   if (!clin) {
     if (s.question) return null;
-    if (f.symptoms || f.medsCurrent || f.diagnosesHistory || f.allergy || f.vitals || f.results) return 'subjective';
+    if (f.symptoms || f.medsCurrent || f.diagnosesHistory || f.allergy || f.vitals || f.vitalsOther || f.results) return 'subjective';
     return words >= 4 ? 'subjective' : null;
   }
   // clinician
@@ -64,7 +66,7 @@ export function classifySentence(doc: Doc, s: DocSentence, f: SentenceFacts): So
   if (f.diagnosesAssessed > 0 || (ASSESS_CUES.test(s.text) && (f.diagnosesHistory > 0 || f.symptoms > 0))) return 'assessment';
   if (f.vitals > 0 || f.results > 0 || EXAM_CUES.test(s.text)) return 'objective';
   if (PLAN_CUES.test(s.text) && words >= 4 && (f.medsCurrent > 0 || /\b(?:medication|medicine|tablet|test|scan|therapy|treatment)\b/.test(s.text))) return 'plan';
-  if (f.symptoms || f.diagnosesHistory || f.medsCurrent || f.allergy) return 'subjective';
+  if (f.symptoms || f.diagnosesHistory || f.medsCurrent || f.allergy || f.vitalsOther) return 'subjective';
   if (RESULT_SENTENCE.test(s.text) && /\b(?:x-?ray|scan|mri|ct|labs?|blood work|results?|echo|ekg|ecg)\b/.test(s.text)) return 'objective';
   if (doc.mode === 'dictation' && words >= 3) return 'subjective';
   return null;

@@ -91,7 +91,10 @@ export interface ReferralItem {
   evidence: Evidence[];
 }
 
-export interface VitalItem {
+/** A vital sign said in the transcript. `assertion`: present (a reading of this visit or the patient's
+ * own current reading), historical (another encounter's), planned (a target), possible (a threshold,
+ * condition or range); only present ones are reported as vitals. */
+export interface VitalItem extends Asserted {
   type: VitalType;
   value: number;
   /** Diastolic for blood pressure, else null. */
