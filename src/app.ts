@@ -18,9 +18,9 @@ import { WebhookService } from './core/webhooks.js';
 import { createMetrics } from './http/plugins/metrics.js';
 import { RequestsInFlight } from './http/requests-in-flight.js';
 import { buildServer } from './http/server.js';
-import { StreamRegistry } from './stream/registry.js';
-import { StreamTokens, streamTokenSecret } from './stream/token.js';
-import { sharedVadScorer } from './stream/vad-scorer.js';
+import { StreamRegistry } from './http/stream/registry.js';
+import { StreamTokens, streamTokenSecret } from './http/stream/token.js';
+import { sharedVadScorer } from './http/stream/vad-scorer.js';
 import { createLogger } from './logger.js';
 import { systemClock, type Clock } from './core/ports/clock.js';
 import type { AuditLog } from './core/ports/audit-log.js';
@@ -95,9 +95,8 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const { store, blobs, queue, webhooks } = adapters;
   const templates = new TemplateRegistry();
   const events = new SessionEvents(webhooks, queue);
-  const sessions = new SessionService(store, blobs, queue, clock, config, events);
   const streams = new StreamRegistry(config.publicUrl, new StreamTokens(streamTokenSecret(config.streamTokenSecret, config.dataDir)), sharedVadScorer(log));
-  sessions.attachStreams(streams);
+  const sessions = new SessionService(store, blobs, queue, clock, config, events, streams);
   const sender = new HttpWebhookSender({
     timeoutMs: config.webhooks.timeoutMs,
     allowPrivate: config.webhooks.allowPrivate,

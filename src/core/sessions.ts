@@ -63,14 +63,9 @@ export class SessionService {
     private readonly clock: Clock,
     private readonly limits: SessionLimits,
     private readonly events: SessionEvents,
+    /** Live audio sockets of this process (End Session stores what they buffer); absent: no streaming. */
+    private readonly streams?: OpenStreams,
   ) {}
-
-  private streams: OpenStreams | undefined;
-
-  /** Wires the live-audio sockets in (they are built after this service). */
-  attachStreams(streams: OpenStreams): void {
-    this.streams = streams;
-  }
 
   uploadUrl(session: Pick<Session, 'id' | 'tenantId' | 'uploadType'>): string {
     if (session.uploadType === 'stream' && this.streams) return this.streams.uploadUrl(session.tenantId, session.id);

@@ -24,7 +24,7 @@ import { discoveryRoutes } from './routes/discovery.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { MAX_STREAM_FRAME_BYTES, streamRoutes } from './routes/stream.js';
-import type { StreamRegistry } from '../stream/registry.js';
+import type { StreamRegistry } from './stream/registry.js';
 import { templateRoutes } from './routes/templates.js';
 import { webhookRoutes } from './routes/webhooks.js';
 

@@ -1,10 +1,9 @@
 /** A real `ws` client for the Stream Audio tests: paced 20 ms frames, every server message and the close code recorded. */
-import fs from 'node:fs';
 import { WebSocket } from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { openAdapters } from '../../src/app.js';
 import { readWav } from '../../src/speech/audio/wav.js';
-import { encodeMulaw } from '../../src/stream/mulaw.js';
+import { encodeMulaw } from '../../src/http/stream/mulaw.js';
 import { backendEnv } from '../helpers/backend.js';
 import path from 'node:path';
 import { type RunningServer, serverWithKey, SHARED } from '../helpers/server.js';

@@ -4,7 +4,7 @@ import { readWav } from '../../src/speech/audio/wav.js';
 import fs from 'node:fs';
 import { CONSULTATION, pcmFrames, StreamClient, storedChunks } from './stream-client.js';
 import { startLoaded } from './stream-client.js';
-import { api, type RunningServer, serverWithKey } from '../helpers/server.js';
+import { api, type RunningServer } from '../helpers/server.js';
 
 // Stream Audio without the recogniser: auth, bad frames, backpressure, take-over, reconnect, shutdown.
 let tenant = 'streamproto';

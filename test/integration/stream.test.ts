@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test';
 import { tokens } from '../../src/speech/recognisers/text.js';
 import { wordErrorRate } from '../../bench/lib/wer.js';
 import { readWav, writeWav } from '../../src/speech/audio/wav.js';
-import { decodeMulaw, encodeMulaw } from '../../src/stream/mulaw.js';
-import { StreamResampler } from '../../src/stream/resampler.js';
-import { api, type RunningServer, runSession, serverWithKey, waitForFinished } from '../helpers/server.js';
+import { decodeMulaw, encodeMulaw } from '../../src/http/stream/mulaw.js';
+import { StreamResampler } from '../../src/http/stream/resampler.js';
+import { api, type RunningServer, runSession, waitForFinished } from '../helpers/server.js';
 import { CONSULTATION, CONSULTATION_SCRIPT, pcmFrames, spokenLines, StreamClient, to8k, twilioFrames } from './stream-client.js';
 import { startLoaded } from './stream-client.js';
 

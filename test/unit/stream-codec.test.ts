@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeMulaw, encodeMulaw } from '../../src/stream/mulaw.js';
-import { StreamResampler } from '../../src/stream/resampler.js';
-import { StreamTokens } from '../../src/stream/token.js';
-import { parseSampleRate, StreamFrameError, WireDecoder } from '../../src/stream/wire-format.js';
-import { Segmenter } from '../../src/stream/segmenter.js';
+import { decodeMulaw, encodeMulaw } from '../../src/http/stream/mulaw.js';
+import { StreamResampler } from '../../src/http/stream/resampler.js';
+import { StreamTokens } from '../../src/http/stream/token.js';
+import { parseSampleRate, StreamFrameError, WireDecoder } from '../../src/http/stream/wire-format.js';
+import { Segmenter } from '../../src/http/stream/segmenter.js';
 
 test('μ-law: known code points decode as G.711 says; encode → decode stays within the step size', () => {
   assert.equal(decodeMulaw(Uint8Array.from([0xff]))[0], 0);

@@ -3,10 +3,10 @@ import type { WebSocket } from 'ws';
 import { credentialFrom, type ApiKeyAuthenticator } from '../../core/auth.js';
 import { ProtocolError } from '../../core/errors.js';
 import type { SessionService } from '../../core/sessions.js';
-import { StreamConnection } from '../../stream/connection.js';
-import type { StreamRegistry } from '../../stream/registry.js';
-import { Segmenter } from '../../stream/segmenter.js';
-import { MAX_AUDIO_FRAME_BYTES, parseSampleRate, StreamFrameError, WireDecoder } from '../../stream/wire-format.js';
+import { StreamConnection } from '../stream/connection.js';
+import type { StreamRegistry } from '../stream/registry.js';
+import { Segmenter } from '../stream/segmenter.js';
+import { MAX_AUDIO_FRAME_BYTES, parseSampleRate, StreamFrameError, WireDecoder } from '../stream/wire-format.js';
 
 /**
  * Frames up to this size are read whole so the client can be told (`frame_too_large`, close 1009);

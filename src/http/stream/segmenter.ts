@@ -1,4 +1,4 @@
-import { segmentsFromProbabilities, type SpeechSegment } from '../speech/audio/vad.js';
+import { segmentsFromProbabilities, type SpeechSegment } from '../../speech/audio/vad.js';
 
 export const VAD_FRAME = 512;
 const RATE = 16_000;

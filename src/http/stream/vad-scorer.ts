@@ -1,4 +1,4 @@
-import { SileroVad } from '../speech/audio/vad.js';
+import { SileroVad } from '../../speech/audio/vad.js';
 import type { FrameScorer } from './segmenter.js';
 
 /** One Silero VAD model per process, loaded on the first stream; undefined when it cannot load. */

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { writeWav } from '../speech/audio/wav.js';
-import { ProtocolError } from '../core/errors.js';
-import type { SessionService } from '../core/sessions.js';
+import { writeWav } from '../../speech/audio/wav.js';
+import { ProtocolError } from '../../core/errors.js';
+import type { SessionService } from '../../core/sessions.js';
 import type { Segmenter } from './segmenter.js';
 import { StreamFrameError, type WireDecoder } from './wire-format.js';
 

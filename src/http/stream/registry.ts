@@ -1,4 +1,4 @@
-import type { OpenStreams } from '../core/ports/open-streams.js';
+import type { OpenStreams } from '../../core/ports/open-streams.js';
 import type { FrameScorer } from './segmenter.js';
 import type { StreamConnection } from './connection.js';
 import type { StreamTokens } from './token.js';
