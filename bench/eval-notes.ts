@@ -21,7 +21,7 @@ import type { ExtractionInput, TranscriptLine } from '../src/core/ports/extracto
 import { extractTemplates, parseTranscriptText } from '../src/extraction/rules/index.js';
 import { machineInfo } from './lib/machine.js';
 import { targetTable, type Target } from './lib/report.js';
-import { retrieveNotes, stripSpeakerTags, type Doc } from './lib/retrieval.js';
+import { retrieveNotes, type Doc } from './lib/retrieval.js';
 import { rougeScores, tokenize, type RougeScores } from './lib/rouge.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');

@@ -96,7 +96,7 @@ async function prepareSessions(s: Stack, n: number): Promise<string[]> {
 async function sessionThroughput(workers: number) {
   const s = await stack(`scale_w${workers}`);
   try {
-    const ids = await prepareSessions(s, SESSIONS);
+    await prepareSessions(s, SESSIONS);
     s.workers = await Promise.all(Array.from({ length: workers }, () => startWorker(s.dataDir, { ...s.env, LOG_LEVEL: 'info' })));
     // From the moment the workers run: process start-up is not throughput. Progress is
     // read with one count query a second, so that watching costs the workers no CPU.

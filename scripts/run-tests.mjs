@@ -2,10 +2,12 @@
 // Runs the tests with node's test runner (TypeScript through tsx) in two passes:
 // every file on the embedded default (SQLite, files on disk), then the HTTP suites
 // again on the scale-out stack (PostgreSQL, S3, pg-boss). Then it scans every test
-// server's log for secrets, and ends with the summary line CI reads: "N passed, M failed".
+// server's log for secrets, runs the linter (`npm run lint`, one test: its errors fail
+// the run), and ends with the summary line CI reads: "N passed, M failed".
 //
-//   node scripts/run-tests.mjs                 both passes
+//   node scripts/run-tests.mjs                 both passes, log scan, lint
 //   node scripts/run-tests.mjs sessions        embedded pass, files whose path contains "sessions"
+//   node scripts/run-tests.mjs lint            the lint, and the test files whose path contains "lint"
 //   node scripts/run-tests.mjs --scale-out sessions   scale-out pass only, same filter
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -135,6 +137,26 @@ if (scan.skipped) {
   totals.passed += 1;
 }
 fs.rmSync(logDir, { recursive: true, force: true });
+
+/** One npm script as one test: it passes when it exits 0; what it printed is the report. */
+function step(label, script) {
+  console.log(`\n== ${label} ==\n`);
+  const started = performance.now();
+  const r = spawnSync('npm', ['run', '--silent', script], { cwd: root, stdio: 'inherit' });
+  const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  if (r.error || r.status !== 0) {
+    totals.failed += 1;
+    ok = false;
+    console.error(`${label}: failed after ${took} (${r.error ? r.error.message : `exit ${r.status}`}, see above)`);
+  } else {
+    totals.passed += 1;
+    console.log(`${label}: clean (${took})`);
+  }
+}
+
+// Whole-tree checks: on a full run, or when asked for by name.
+const wanted = (name) => (!only.length && !scaleOutOnly) || only.includes(name);
+if (wanted('lint')) step('lint', 'lint');
 
 const { passed, failed, skipped } = totals;
 console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -108,7 +108,7 @@ export async function runModelsPull(config: Config, name: string, opts: PullOpti
       }
       await fh.datasync();
     } catch (err) {
-      throw new Error(`download of ${name} broke off after ${mib(done)}: ${(err as Error).message}`);
+      throw new Error(`download of ${name} broke off after ${mib(done)}: ${(err as Error).message}`, { cause: err });
     } finally {
       await fh.close();
       bar.end();

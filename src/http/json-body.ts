@@ -35,6 +35,6 @@ export function boundJsonBodies(app: FastifyInstance, maxDepth: number): void {
       done(new ProtocolError('invalid_request', `JSON nested deeper than ${maxDepth} levels`, { max_depth: maxDepth }), undefined);
       return;
     }
-    parse(request, text, done);
+    void parse(request, text, done);
   });
 }

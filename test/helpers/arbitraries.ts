@@ -595,6 +595,7 @@ const queryArb = (): fc.Arbitrary<Array<[string, string]> | string | null> =>
 
 const disposition = (): fc.Arbitrary<string | undefined> =>
   fc.oneof(
+    // eslint-disable-next-line no-control-regex -- control characters are what a quoted filename cannot hold
     { arbitrary: fileName().map((f) => `attachment; filename="${f.replace(/["\\\r\n\u0000-\u001f\u007f]/g, '_').replace(/[^\u0000-\u00ff]/g, '?')}"`), weight: 5 },
     { arbitrary: fileName().map((f) => `attachment; filename*=UTF-8''${percentEncode(f)}`), weight: 2 },
     { arbitrary: fc.constant(undefined), weight: 1 },

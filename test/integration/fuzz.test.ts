@@ -777,7 +777,7 @@ test('oversized bodies are refused with 413 in the protocol shape', async () => 
     let res: WireResponse;
     try {
       res = await send(c.req, c.streamed);
-    } catch (err) {
+    } catch {
       // Closing after an early 413 may race the client's writes; the server must still be fine.
       stats.dropped++;
       await stillHealthy(c.name);

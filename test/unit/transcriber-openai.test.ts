@@ -33,14 +33,16 @@ before(async () => {
   server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', async () => {
+    const answer = async () => {
       // undici parses the multipart body exactly as a server framework would
       const form = await new Response(Buffer.concat(parts), { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
       received.push({ method: req.method!, url: req.url!, auth: req.headers.authorization, form });
       if (reply === 'hang') return; // never answers
       res.writeHead(reply.status, { 'content-type': reply.json !== undefined ? 'application/json' : 'text/plain' });
       res.end(reply.json !== undefined ? JSON.stringify(reply.json) : (reply.text ?? ''));
-    });
+    };
+    // a failure here is the test's failure (an unhandled rejection), as before
+    req.on('end', () => void answer());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

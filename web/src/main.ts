@@ -15,6 +15,11 @@ let lastResult: unknown;
 let discovery: Record<string, any> = {};
 const view = new ResultView({ review: $('review'), transcript: $('transcript'), soap: $('soap'), medications: $('medications'), vitals: $('vitals') }, say);
 
+/** An async DOM listener. Each handler catches its own errors; the listener drops the promise, as the DOM would. */
+function onAsync(el: HTMLElement, type: string, handler: (e: Event) => Promise<void>): void {
+  el.addEventListener(type, (e) => void handler(e));
+}
+
 function say(text: string): void {
   $('status').textContent = text;
 }
@@ -115,7 +120,7 @@ function showUploads(): void {
 }
 
 let ticking: number | undefined;
-$('record').addEventListener('click', async () => {
+onAsync($('record'), 'click', async () => {
   if (needKey() || recorder) return;
   const btn = $<HTMLButtonElement>('record');
   btn.disabled = true;
@@ -149,7 +154,7 @@ async function pollLive(id: string, rec: ChunkRecorder): Promise<void> {
   }
 }
 
-$('end').addEventListener('click', async () => {
+onAsync($('end'), 'click', async () => {
   const rec = recorder;
   if (!rec) return;
   $<HTMLButtonElement>('end').disabled = true;
@@ -173,7 +178,7 @@ $('end').addEventListener('click', async () => {
 });
 
 // ── a file instead of the microphone: one upload of the whole recording ──
-$('file-form').addEventListener('submit', async (e) => {
+onAsync($('file-form'), 'submit', async (e) => {
   e.preventDefault();
   if (needKey()) return;
   const file = $<HTMLInputElement>('audio-file').files?.[0];
@@ -206,7 +211,7 @@ $('file-form').addEventListener('submit', async (e) => {
 });
 
 // ── copy ──
-$('copy-json').addEventListener('click', async () => {
+onAsync($('copy-json'), 'click', async () => {
   const text = JSON.stringify(lastResult, null, 2);
   try {
     await navigator.clipboard.writeText(text);

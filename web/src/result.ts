@@ -30,7 +30,10 @@ export function templateReview(body: any): Item[] {
   for (const e of entries) {
     for (const r of Array.isArray(e?.review) ? e.review : []) {
       const key = `${r.field}|${r.reason}`;
-      if (!seen.has(key)) out.push(r), seen.add(key);
+      if (!seen.has(key)) {
+        out.push(r);
+        seen.add(key);
+      }
     }
   }
   return out;

@@ -220,6 +220,7 @@ class HeadReader {
 
   /** The remaining bytes, as a stream. */
   rest(): Readable {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- a generator function cannot be an arrow; it reads the reader's state lazily
     const self = this;
     async function* remaining() {
       try {

@@ -62,6 +62,7 @@ export class S3BlobStore implements BlobStore {
   /** The object name of a blob key; refuses what a file path would refuse. */
   private full(key: string): string {
     const parts = key.split('/');
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
     if (!key || key.startsWith('/') || /[\0-\x1f]/.test(key) || parts.some((p) => p === '' || p === '.' || p === '..')) {
       throw new Error('blob key escapes the store');
     }

@@ -12,7 +12,7 @@ import {
   signWebhook,
 } from '../../core/webhook-signature.js';
 import type { WebhookOutcome, WebhookRequest, WebhookSender } from '../../core/ports/webhook-sender.js';
-import { isTransientStatus } from '../http-client.js';
+import { isTransientStatus } from '../../core/outbound-http.js';
 import { DisallowedAddressError, disallowedRange, guardedLookup, ipLiteral, resolveChecked, type LookupFn } from './address-guard.js';
 import { parseRetryAfter } from './retry-after.js';
 

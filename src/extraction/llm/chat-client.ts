@@ -4,7 +4,7 @@
  * never request or response bodies: those hold patient data.
  */
 import type { JsonSchema } from '../../core/templates/schemas.js';
-import { isTransientStatus, openAiEndpoint } from '../../adapters/http-client.js';
+import { isTransientStatus, openAiEndpoint } from '../../core/outbound-http.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -108,7 +108,7 @@ export function auditRequests(app: FastifyInstance, audit: AuditLog, log: Logger
     unwritten++;
     pending.push(entry);
     if (pending.length >= FLUSH_AT) void flush();
-    else timer ??= setTimeout(flush, FLUSH_MS);
+    else timer ??= setTimeout(() => void flush(), FLUSH_MS);
   });
   app.addHook('onClose', async () => {
     await flush();

@@ -9,7 +9,7 @@
  */
 import { samplesToSeconds } from '../../audio/pcm.js';
 import { writeWav } from '../../audio/wav.js';
-import { isTransientStatus, openAiEndpoint } from '../../../adapters/http-client.js';
+import { isTransientStatus, openAiEndpoint } from '../../../core/outbound-http.js';
 import { PermanentTranscriberError, type Transcriber, type Transcription, type TranscriptSegment } from '../../../core/ports/transcriber.js';
 import { WHISPER_LANGUAGE_CODES, toIso6391 } from '../whisper-cpp/languages.js';
 

@@ -1,4 +1,4 @@
-/** What the adapters that call HTTP servers (LLM, speech recognition, webhook receivers) agree on. */
+/** What the clients of other HTTP servers (LLM, speech recognition, webhook receivers) agree on. Pure: no I/O. */
 
 /** A status worth trying again later: timeout, rate limit, server error. */
 export const isTransientStatus = (status: number): boolean => status === 408 || status === 429 || status >= 500;
