@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { ApiKeyAuthenticator } from './core/auth.js';
 import { buildDiscovery } from './core/discovery.js';
 import { SessionEvents } from './core/session-events.js';
+import { leaseFor } from './core/jobs.js';
 import { SessionService } from './core/sessions.js';
 import { TemplateRegistry } from './core/templates/registry.js';
 import { WebhookService } from './core/webhooks.js';
@@ -111,11 +112,12 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
   const pipeline = { store, clock, templates, chunks, extractor, events, jobs: queue, log };
   // The in-process worker claims when no request is being answered, or 20 ms later at the latest.
   const inFlight = new RequestsInFlight();
+  const leases = { jobLeaseMs: config.worker.leaseMs, webhookTimeoutMs: config.webhooks.timeoutMs };
   const worker = config.worker.enabled
     ? new Worker(
         queue,
         { 'transcribe-chunk': (job) => transcribeChunk({ store, chunks, jobs: queue }, job), 'process-session': (job) => processSession(pipeline, job) },
-        { ...config.worker, beforeClaim: () => inFlight.quiet(YIELD_TO_API_MAX_MS) },
+        { ...config.worker, leaseMs: leaseFor(['transcribe-chunk', 'process-session'], leases), beforeClaim: () => inFlight.quiet(YIELD_TO_API_MAX_MS) },
         log,
       )
     : undefined;
@@ -125,8 +127,7 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
     ? new Worker(
         queue,
         { 'deliver-webhook': deliverer.handle },
-        // A short lease: after a crash, the attempt in flight is retried seconds later, not minutes.
-        { ...config.worker, concurrency: config.webhooks.concurrency, leaseMs: config.webhooks.timeoutMs + 5_000 },
+        { ...config.worker, concurrency: config.webhooks.concurrency, leaseMs: leaseFor(['deliver-webhook'], leases) },
         log,
       )
     : undefined;

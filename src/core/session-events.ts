@@ -3,23 +3,10 @@ import type { SessionTx } from './ports/session-store.js';
 import type { WebhookStore } from './ports/webhook-store.js';
 import { randomAlphanumeric } from './ids.js';
 import type { WebhookEventName } from './webhook.js';
+import { deliveryJob } from './jobs.js';
 
 export const newEventId = (): string => `evt_${randomAlphanumeric(20)}`;
 export const newDeliveryId = (): string => `whd_${randomAlphanumeric(20)}`;
-
-/** Job attempts per delivery attempt: only for crashes and database errors (receiver failures are attempts of their own). */
-const JOB_ATTEMPTS = 5;
-
-/** `revivedAt`: a new job for a stranded delivery, whose attempt's first job is gone (its key may still be held). */
-export function deliveryJob(deliveryId: string, attempt: number, runAt?: Date, revivedAt?: Date) {
-  return {
-    kind: 'deliver-webhook' as const,
-    payload: { deliveryId },
-    dedupeKey: `deliver-webhook:${deliveryId}:${attempt}${revivedAt ? `:revived-${revivedAt.getTime()}` : ''}`,
-    maxAttempts: JOB_ATTEMPTS,
-    ...(runAt ? { runAt } : {}),
-  };
-}
 
 /**
  * The outbox: every session state change calls `emit` inside its own transaction,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { JobKeys } from './job-keys.js';
+import { jobRequest } from './jobs.js';
 import type { Config } from '../config.js';
 import type { BlobStore } from './ports/blob-store.js';
 import type { Clock } from './ports/clock.js';
@@ -222,7 +222,7 @@ export class SessionService {
       const recorded = await tx.recordChunk(tenantId, sessionId, chunk, this.clock.now());
       if (recorded.accepted) {
         await this.queue.enqueue(
-          { kind: 'transcribe-chunk', payload: { tenantId, sessionId, blobKey }, dedupeKey: JobKeys.transcribeChunk(blobKey), maxAttempts: 2 },
+          jobRequest('transcribe-chunk', { tenantId, sessionId, blobKey }),
           tx,
         );
       }
@@ -256,7 +256,7 @@ export class SessionService {
       await tx.setCommittedFiles(tenantId, sessionId, names, committed.uploadType === 'stream' ? names.length : undefined);
       await this.events.emit(tx, tenantId, sessionId, 'session.ended', now);
       await this.queue.enqueue(
-        { kind: 'process-session', payload: { tenantId, sessionId }, dedupeKey: JobKeys.processSession(tenantId, sessionId) },
+        jobRequest('process-session', { tenantId, sessionId }),
         tx,
       );
       return names;

@@ -5,7 +5,7 @@ import type { WebhookSender } from './ports/webhook-sender.js';
 import type { WebhookStore } from './ports/webhook-store.js';
 import { ProtocolError } from './errors.js';
 import { randomAlphanumeric } from './ids.js';
-import { deliveryJob } from './session-events.js';
+import { deliveryJob } from './jobs.js';
 import { WEBHOOK_EVENTS, type Webhook, type WebhookDelivery, type WebhookEventName } from './webhook.js';
 
 export interface CreateWebhookInput {

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { WebhookConfig } from '../config.js';
-import { deliveryJob } from '../core/session-events.js';
+import { deliveryJob, type JobOf } from '../core/jobs.js';
 import { webhookBackoffMs, type DeliveryStatus, type WebhookAttempt } from '../core/webhook.js';
 import type { Clock } from '../core/ports/clock.js';
-import type { Job, JobQueue } from '../core/ports/job-queue.js';
+import type { JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import type { WebhookSender } from '../core/ports/webhook-sender.js';
 import type { WebhookStore } from '../core/ports/webhook-store.js';
@@ -34,8 +34,8 @@ export class WebhookDeliverer {
 
   constructor(private readonly deps: WebhookDelivererDeps) {}
 
-  readonly handle = async (job: Job): Promise<void | { releaseUntil: Date }> => {
-    const { deliveryId } = job.payload as { deliveryId: string };
+  readonly handle = async (job: JobOf<'deliver-webhook'>): Promise<void | { releaseUntil: Date }> => {
+    const { deliveryId } = job.payload;
     const found = await this.deps.webhooks.findDeliveryToSend(deliveryId);
     // Delivered by a twin job, cancelled by deleting its webhook, or gone: nothing to do.
     if (!found || found.delivery.status !== 'pending' || found.webhook.deletedAt) return;

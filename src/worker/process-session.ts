@@ -7,8 +7,8 @@ import type { ChunkTranscript, FinishedStatus, ProcessingError, Session, Session
 import type { Clock } from '../core/ports/clock.js';
 import type { SessionEvents } from '../core/session-events.js';
 import type { Extractor, TranscriptLine } from '../core/ports/extractor.js';
-import { JobKeys } from '../core/job-keys.js';
-import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobQueue } from '../core/ports/job-queue.js';
+import { JobKeys, type JobOf } from '../core/jobs.js';
+import { WORKER_DIED_ON_LAST_ATTEMPT, type JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import { PermanentTranscriberError, type TranscriptSegment } from '../core/ports/transcriber.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
@@ -126,14 +126,14 @@ async function finishAndNotify(
  * requested template. Without a transcriber the only honest outcome is `failed`
  * with `processing_failed`: no transcript is ever invented.
  */
-export async function processSession(deps: ProcessSessionDeps, job: Job): Promise<void | JobReleased> {
+export async function processSession(deps: ProcessSessionDeps, job: JobOf<'process-session'>): Promise<void | JobReleased> {
   const lastAttempt = job.attempts >= job.maxAttempts;
   try {
     return await buildResult(deps, job, lastAttempt);
   } catch (err) {
     if (!lastAttempt) throw err; // retried with backoff
     // The last attempt: say so in the session rather than leave it processing for ever.
-    const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
+    const { tenantId, sessionId } = job.payload;
     const session = await deps.store.getSession(tenantId, sessionId);
     if (!session || session.status !== 'processing') throw err;
     await finishAndNotify(deps, tenantId, sessionId, 'failed', processingFailedResult(session, deps.templates, 'Processing failed after repeated attempts'));
@@ -141,8 +141,8 @@ export async function processSession(deps: ProcessSessionDeps, job: Job): Promis
   }
 }
 
-async function buildResult(deps: ProcessSessionDeps, job: Job, lastAttempt: boolean): Promise<void | JobReleased> {
-  const { tenantId, sessionId } = job.payload as { tenantId: string; sessionId: string };
+async function buildResult(deps: ProcessSessionDeps, job: JobOf<'process-session'>, lastAttempt: boolean): Promise<void | JobReleased> {
+  const { tenantId, sessionId } = job.payload;
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || session.status !== 'processing') return; // already finished: the job is idempotent
   const files = session.committedFiles ?? [];

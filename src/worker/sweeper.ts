@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
-import { deliveryJob, type SessionEvents } from '../core/session-events.js';
+import type { SessionEvents } from '../core/session-events.js';
+import { deliveryJob, JobKeys } from '../core/jobs.js';
 import type { AuditLog } from '../core/ports/audit-log.js';
 import type { BlobStore } from '../core/ports/blob-store.js';
 import type { Clock } from '../core/ports/clock.js';
 import type { JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import type { WebhookStore } from '../core/ports/webhook-store.js';
-import { JobKeys } from '../core/job-keys.js';
 import type { TemplateRegistry } from '../core/templates/registry.js';
 import { processingFailedResult } from './failed-result.js';
 

@@ -1,6 +1,6 @@
 import type { ChunkTranscript, StoredChunk } from '../core/session.js';
-import { JobKeys } from '../core/job-keys.js';
-import type { Job, JobQueue } from '../core/ports/job-queue.js';
+import { JobKeys, type JobOf } from '../core/jobs.js';
+import type { JobQueue } from '../core/ports/job-queue.js';
 import type { SessionStore } from '../core/ports/session-store.js';
 import type { ChunkTranscriber } from './chunk-transcriber.js';
 
@@ -30,10 +30,10 @@ export function precedingSamples(earlier: ReadonlyArray<ChunkTranscript | undefi
  * a late predecessor is done as soon as that predecessor arrives. What it leaves
  * undone, End Session's job does.
  */
-export async function transcribeChunk(deps: TranscribeChunkDeps, job: Job): Promise<void> {
+export async function transcribeChunk(deps: TranscribeChunkDeps, job: JobOf<'transcribe-chunk'>): Promise<void> {
   const { chunks } = deps;
   if (!chunks) return;
-  const { tenantId, sessionId, blobKey } = job.payload as { tenantId: string; sessionId: string; blobKey?: string };
+  const { tenantId, sessionId, blobKey } = job.payload;
   const session = await deps.store.getSession(tenantId, sessionId);
   if (!session || !['created', 'recording', 'processing'].includes(session.status)) return;
   // Ended, and the session's own job is at work: it recognises what is left, in order.

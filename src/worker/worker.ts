@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { randomAlphanumeric } from '../core/ids.js';
-import type { Job, JobKind, JobQueue } from '../core/ports/job-queue.js';
+import type { Job, JobKind, JobOf, JobQueue } from '../core/ports/job-queue.js';
 
 /**
  * A handler may give the job back unrun (`releaseUntil`): its receiver is at its
@@ -10,7 +10,9 @@ import type { Job, JobKind, JobQueue } from '../core/ports/job-queue.js';
  * job back at once), or it waits for another job to finish (`rest: false`: the slot
  * goes straight on to other work).
  */
-export type JobHandler = (job: Job) => Promise<void | JobReleased>;
+export type JobHandler<K extends JobKind = JobKind> = (job: JobOf<K>) => Promise<void | JobReleased>;
+/** A handler per kind a worker runs; each receives its own kind's payload. */
+export type JobHandlers = { [K in JobKind]?: JobHandler<K> };
 export interface JobReleased {
   releaseUntil: Date;
   rest?: boolean;
@@ -28,7 +30,7 @@ export class Worker {
 
   constructor(
     private readonly queue: JobQueue,
-    private readonly handlers: Partial<Record<JobKind, JobHandler>>,
+    private readonly handlers: JobHandlers,
     private readonly options: {
       concurrency: number;
       leaseMs: number;
@@ -78,7 +80,8 @@ export class Worker {
       this.held.set(job, heartbeat);
       this.log.debug({ jobId: job.id, kind: job.kind, attempt: job.attempts }, 'job started');
       try {
-        const outcome = await this.handlers[job.kind]!(job);
+        // claim() returned only this worker's kinds; TypeScript cannot pair handler and job by kind itself
+        const outcome = await (this.handlers[job.kind] as JobHandler)(job);
         // Given back at shutdown: another worker owns it now.
         if (!this.held.has(job)) continue;
         if (outcome) {

@@ -76,7 +76,20 @@ async function pgBossFixture(): Promise<QueueFixture> {
   };
 }
 
-const job = (n: number, extra: Partial<JobRequest> = {}): JobRequest => ({ kind: 'process-session', payload: { n }, ...extra });
+// Real kinds with their payload shapes; `sessionId` numbers the jobs.
+const job = (n: number, extra: { dedupeKey?: string; runAt?: Date; maxAttempts?: number } = {}): JobRequest => ({
+  kind: 'process-session',
+  payload: { tenantId: 't', sessionId: `s${n}` },
+  ...extra,
+});
+/** The number a test job carries (`job(n)`, `delivery(n)`, `chunkJob(n)`). */
+const num = (j: Job | undefined): number | undefined => {
+  if (!j) return undefined;
+  const p = j.payload;
+  return Number('deliveryId' in p ? p.deliveryId.slice(1) : 'blobKey' in p ? p.blobKey.slice(1) : p.sessionId.slice(1));
+};
+const delivery = (n: number): JobRequest => ({ kind: 'deliver-webhook', payload: { deliveryId: `d${n}`, attempt: 1 } });
+const chunkJob = (n: number): JobRequest => ({ kind: 'transcribe-chunk', payload: { tenantId: 't', sessionId: 's', blobKey: `b${n}` } });
 
 async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -105,8 +118,8 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       await queue.enqueue(job(2));
       const a = await queue.claim('w1', 10_000);
       const b = await queue.claim('w2', 10_000);
-      assert.equal(a?.payload.n, 1);
-      assert.equal(b?.payload.n, 2);
+      assert.equal(num(a), 1);
+      assert.equal(num(b), 2);
       assert.equal(typeof a?.id, 'string');
       assert.equal(a?.attempts, 1);
       assert.equal(a?.maxAttempts, 3);
@@ -122,13 +135,13 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
 
     test('a claimant for some kinds gets only those', async () => {
       const { queue } = f;
-      await queue.enqueue({ kind: 'deliver-webhook', payload: { d: 1 } });
+      await queue.enqueue(delivery(1));
       await queue.enqueue(job(1));
       assert.equal(await queue.claim('w', 10_000, ['transcribe-chunk']), undefined);
-      assert.equal((await queue.claim('w', 10_000, ['process-session']))?.payload.n, 1);
-      assert.equal((await queue.claim('w', 10_000, ['deliver-webhook']))?.payload.d, 1);
-      await queue.enqueue({ kind: 'transcribe-chunk', payload: { t: 1 } });
-      assert.equal((await queue.claim('w', 10_000))?.payload.t, 1, 'no kinds: any kind');
+      assert.equal(num(await queue.claim('w', 10_000, ['process-session'])), 1);
+      assert.equal(num(await queue.claim('w', 10_000, ['deliver-webhook'])), 1);
+      await queue.enqueue(chunkJob(1));
+      assert.equal(num(await queue.claim('w', 10_000)), 1, 'no kinds: any kind');
     });
 
     test('a job is not claimed before its runAt', async () => {
@@ -137,7 +150,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       assert.equal(await queue.claim('w', 10_000), undefined);
       assert.equal((await queue.stats()).queued, 1);
       clock.advance(5000);
-      assert.equal((await queue.claim('w', 10_000))?.payload.n, 1);
+      assert.equal(num(await queue.claim('w', 10_000)), 1);
     });
 
     test('a dedupe key admits one live job', async () => {
@@ -146,7 +159,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       await queue.enqueue(job(2, { dedupeKey: 'k' }));
       assert.equal((await queue.stats()).queued, 1);
       const first = await queue.claim('w', 10_000);
-      assert.equal(first?.payload.n, 1);
+      assert.equal(num(first), 1);
       await queue.enqueue(job(3, { dedupeKey: 'k' }));
       assert.deepEqual(await queue.stats(), { queued: 0, running: 1, dead: 0 }, 'ignored while the first runs');
       await queue.enqueue(job(4, { dedupeKey: 'other' }));
@@ -251,11 +264,11 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       await queue.enqueue(job(3));
       assert.deepEqual(await other.running(['k1', 'k2', 'k3']), new Set(), 'queued is not running');
       const held = await other.claim('w1', 5000);
-      assert.equal(held?.payload.n, 1);
+      assert.equal(num(held), 1);
       assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1']));
       assert.deepEqual(await queue.running([]), new Set());
       const second = await queue.claim('w2', 60_000);
-      assert.equal(second?.payload.n, 2);
+      assert.equal(num(second), 2);
       assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1', 'k2']));
       await queue.complete(second!);
       assert.deepEqual(await queue.running(['k1', 'k2']), new Set(['k1']), 'completed is not running');
@@ -274,7 +287,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       assert.deepEqual(await other.dead(all), new Map());
       const claimed: Job[] = [];
       for (let j = await queue.claim('w', 1000); j; j = await queue.claim('w', 1000)) claimed.push(j);
-      const by = (n: number) => claimed.find((j) => j.payload.n === n)!;
+      const by = (n: number) => claimed.find((j) => num(j) === n)!;
       assert.deepEqual(await queue.live(all), new Set(['q', 'failed', 'killed', 'done']), 'running is live');
       assert.equal(await queue.fail(by(2), 'boom'), 'dead');
       await queue.complete(by(4));
@@ -312,7 +325,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       );
       assert.equal(await queue.claim('w', 10_000), undefined, 'rolled back with the transaction');
       await db.transaction().execute((trx) => queue.enqueue(job(2), asTx(trx)));
-      assert.equal((await queue.claim('w', 10_000))?.payload.n, 2);
+      assert.equal(num(await queue.claim('w', 10_000)), 2);
     });
 
     test('an enqueue wakes a waiter for its kind', async () => {
@@ -326,7 +339,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
         const waiting = waitFor('deliver-webhook');
         const unrelated = waitFor('transcribe-chunk');
         await new Promise((r) => setTimeout(r, 100));
-        await producer.enqueue({ kind: 'deliver-webhook', payload: { d: 1 } });
+        await producer.enqueue(delivery(1));
         await waiting;
         assert.equal(woken, 'deliver-webhook');
         ac.abort();
@@ -366,7 +379,7 @@ function jobQueueContract(name: string, open: () => Promise<QueueFixture>): void
       assert.equal(seen.length, 200);
       assert.equal(new Set(seen.map((j) => j.id)).size, 200);
       assert.deepEqual(
-        seen.map((j) => j.payload.n as number).sort((x, y) => x - y),
+        seen.map((j) => num(j)!).sort((x, y) => x - y),
         Array.from({ length: 200 }, (_, i) => i),
       );
       await until('stats to settle', async () => (await queue.stats()).running === 0);

@@ -7,7 +7,7 @@ import { PocketsphinxTranscriber } from '../../src/speech/recognisers/pocketsphi
 import { RulesExtractor } from '../../src/extraction/rules/index.js';
 import { readWav, writeWav } from '../../src/speech/audio/wav.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
-import type { Job } from '../../src/core/ports/job-queue.js';
+import type { JobKind, JobOf } from '../../src/core/ports/job-queue.js';
 import type { Transcriber } from '../../src/core/ports/transcriber.js';
 import { ChunkTranscriber } from '../../src/worker/chunk-transcriber.js';
 import { processSession } from '../../src/worker/process-session.js';
@@ -54,8 +54,8 @@ async function setup() {
     const pipeline = { store, clock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log };
     return {
       transcriber,
-      chunk: (job: Job) => transcribeChunk({ store, chunks, jobs: queue }, job),
-      session: (job: Job) => processSession(pipeline, job),
+      chunk: (job: JobOf<'transcribe-chunk'>) => transcribeChunk({ store, chunks, jobs: queue }, job),
+      session: (job: JobOf<'process-session'>) => processSession(pipeline, job),
     };
   };
   const s = await sessions.create(tenantId, { upload_type: 'chunked', communication_protocol: 'http', templates: ['soap'] });
@@ -64,10 +64,10 @@ async function setup() {
   }
   await sessions.end(tenantId, s.id, pieces.length);
   // Claimed in the order they were queued: chunk 0, chunk 1, the session.
-  const claim = async (worker: string, kind: Job['kind']) => {
+  const claim = async <K extends JobKind>(worker: string, kind: K): Promise<JobOf<K>> => {
     const job = await queue.claim(worker, 60_000, [kind]);
-    assert.ok(job, `a ${kind} job to claim`);
-    return job;
+    assert.ok(job?.kind === kind, `a ${kind} job to claim`);
+    return job as JobOf<K>;
   };
   return { ...stack, a: worker(), b: worker(), sessionId: s.id, claim };
 }

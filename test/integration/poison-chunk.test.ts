@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { RulesExtractor } from '../../src/extraction/rules/index.js';
 import { writeWav } from '../../src/speech/audio/wav.js';
 import { TemplateRegistry } from '../../src/core/templates/registry.js';
-import { JobKeys } from '../../src/core/job-keys.js';
+import { JobKeys, type JobOf } from '../../src/core/jobs.js';
 import type { Transcriber } from '../../src/core/ports/transcriber.js';
 import { ChunkTranscriber } from '../../src/worker/chunk-transcriber.js';
 import { processSession } from '../../src/worker/process-session.js';
@@ -41,7 +41,7 @@ test('a chunk whose own job killed its worker on every attempt is skipped and re
   for (;;) {
     const job = await queue.claim('w', 1000, ['transcribe-chunk']);
     if (!job) break;
-    if ((job.payload as { blobKey: string }).blobKey !== poison.blobKey) {
+    if (job.kind !== 'transcribe-chunk' || job.payload.blobKey !== poison.blobKey) {
       await queue.release(job, 'w', new Date(clock.now().getTime() + 3_600_000));
       continue;
     }
@@ -51,7 +51,7 @@ test('a chunk whose own job killed its worker on every attempt is skipped and re
 
   await sessions.end(tenantId, s.id, 3);
   const job = await queue.claim('w', 60_000, ['process-session']);
-  await processSession({ store, clock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log }, job!);
+  await processSession({ store, clock, templates: new TemplateRegistry(), chunks, extractor: new RulesExtractor(), events, jobs: queue, log }, job as JobOf<'process-session'>);
   const done = await store.getSession(tenantId, s.id);
   assert.equal(done?.status, 'partial');
   assert.deepEqual(done?.result?.processing_errors.map((e) => [e.type, e.file]), [['audio_file_skipped', poison.name]]);

@@ -94,7 +94,7 @@ test('a pending delivery whose job ran out of retries gets a new job after an ho
   assert.equal(await reviveStrandedDeliveries(sweep), 1);
   assert.equal(await reviveStrandedDeliveries(sweep), 0, 'revived once: it is due now');
   const revived = await queue.claim('w', 60_000, ['deliver-webhook']);
-  assert.deepEqual(revived?.payload, { deliveryId: delivery.id });
+  assert.deepEqual(revived?.payload, { deliveryId: delivery.id, attempt: 1, revivedAt: clock.now().getTime() });
   assert.deepEqual((await webhooks.getDelivery(tenantId, 'wh_stranded', delivery.id))?.nextAttemptAt, clock.now());
   await db.destroy();
 });

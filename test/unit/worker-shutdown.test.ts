@@ -32,7 +32,7 @@ test('stop lets a running job finish within the grace period', async () => {
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
   const worker = new Worker(queue, { 'process-session': () => done }, options, log);
-  await queue.enqueue({ kind: 'process-session', payload: {} });
+  await queue.enqueue({ kind: 'process-session', payload: { tenantId: 't', sessionId: 's0' } });
   worker.start();
   await until(() => worker.busy === 1, 'the job to start');
   const stopped = worker.stop(60_000);
@@ -45,12 +45,12 @@ test('stop lets a running job finish within the grace period', async () => {
 test('past the grace period a running job is given back, due at once, its attempt not counted', async () => {
   const { db, queue } = await setup();
   const worker = new Worker(queue, { 'process-session': () => new Promise<void>(() => undefined) }, options, log);
-  await queue.enqueue({ kind: 'process-session', payload: { n: 1 } });
+  await queue.enqueue({ kind: 'process-session', payload: { tenantId: 't', sessionId: 's1' } });
   worker.start();
   await until(() => worker.busy === 1, 'the job to start');
   await worker.stop(100);
   const again = await queue.claim('another-worker', 60_000);
-  assert.equal(again?.payload.n, 1, 'another worker takes it straight away, without waiting for the lease');
+  assert.deepEqual(again?.payload, { tenantId: 't', sessionId: 's1' }, 'another worker takes it straight away, without waiting for the lease');
   assert.equal(again?.attempts, 1);
   await db.destroy();
 });

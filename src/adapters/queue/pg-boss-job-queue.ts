@@ -4,24 +4,27 @@ import PgBoss from 'pg-boss';
 import type { Clock } from '../../core/ports/clock.js';
 import { WORKER_DIED_ON_LAST_ATTEMPT, type Job, type JobKind, type JobQueue, type JobRequest, type QueueStats } from '../../core/ports/job-queue.js';
 import type { SessionTx } from '../../core/ports/session-store.js';
+import { JOB_KINDS } from '../../core/jobs.js';
 import type { Database } from '../db/schema.js';
 import { retryDelayMs, type BackoffPolicy } from './backoff.js';
 import { PgJobNotifier } from './pg-job-notifier.js';
 
-const KINDS: readonly JobKind[] = ['process-session', 'transcribe-chunk', 'deliver-webhook'];
+const KINDS = JOB_KINDS;
 const SCHEMA = 'pgboss';
 /** Serialises schema/queue/index creation when several processes start at once. */
 const START_LOCK = 0x6f70_7363; // "opsc"
 
 type Row = { id: string; name: string; data: Record<string, unknown> | null; retry_count: number; retry_limit: number };
 
-const toJob = (r: Row): Job => ({
-  id: r.id,
-  kind: r.name as JobKind,
-  payload: r.data ?? {},
-  attempts: Number(r.retry_count),
-  maxAttempts: Number(r.retry_limit) + 1,
-});
+// Rows are written only by enqueue, from a typed JobRequest: kind and payload belong together.
+const toJob = (r: Row): Job =>
+  ({
+    id: r.id,
+    kind: r.name as JobKind,
+    payload: r.data ?? {},
+    attempts: Number(r.retry_count),
+    maxAttempts: Number(r.retry_limit) + 1,
+  }) as Job;
 
 /**
  * The job queue on PostgreSQL, in pg-boss's tables. pg-boss creates the schema and one

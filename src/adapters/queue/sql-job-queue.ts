@@ -16,13 +16,15 @@ const LEASE_CHECK_MS = 1000;
 const heldAs = (job: Job) => (q: UpdateQueryBuilder<Database, 'jobs', 'jobs', UpdateResult>) =>
   q.where('id', '=', job.id).where('status', '=', 'running').where('attempts', '=', job.attempts);
 
-const toJob = (r: Selectable<JobsTable>): Job => ({
-  id: r.id,
-  kind: r.kind as JobKind,
-  payload: JSON.parse(r.payload),
-  attempts: r.attempts,
-  maxAttempts: r.max_attempts,
-});
+// Rows are written only by enqueue, from a typed JobRequest: kind and payload belong together.
+const toJob = (r: Selectable<JobsTable>): Job =>
+  ({
+    id: r.id,
+    kind: r.kind as JobKind,
+    payload: JSON.parse(r.payload) as unknown,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+  }) as Job;
 
 /**
  * A durable job queue in the embedded database: leased claims (a crashed worker's

@@ -1,30 +1,11 @@
 import type { SessionTx } from './session-store.js';
+import type { Job, JobKind, JobRequest } from '../jobs.js';
 
-/**
- * `transcribe-chunk`: recognise a chunk as soon as it is stored; `process-session`: build the
- * result after End Session; `deliver-webhook`: one attempt at one webhook delivery.
- */
-export type JobKind = 'process-session' | 'transcribe-chunk' | 'deliver-webhook';
+// The job catalogue (core/jobs.ts) types what goes through the queue.
+export type { Job, JobKind, JobPayloads, JobRequest, JobOf } from '../jobs.js';
 
 /** The dead letter's reason when a job's worker died (a kill, an OOM) while running its last attempt. */
 export const WORKER_DIED_ON_LAST_ATTEMPT = 'lease expired on the last attempt';
-
-export interface JobRequest {
-  kind: JobKind;
-  payload: Record<string, unknown>;
-  /** At most one live job per key (e.g. one processing job per session). */
-  dedupeKey?: string;
-  runAt?: Date;
-  maxAttempts?: number;
-}
-
-export interface Job {
-  id: string;
-  kind: JobKind;
-  payload: Record<string, unknown>;
-  attempts: number;
-  maxAttempts: number;
-}
 
 export interface QueueStats {
   queued: number;
