@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { openBlobStore } from './adapters/blob/open.js';
+import { EncryptingBlobStore } from './adapters/blob/encrypting-blob-store.js';
+import { openBlobStore, openRawBlobStore } from './adapters/blob/open.js';
 import { openDatabase } from './adapters/db/open.js';
+import { migrateToLatest } from './adapters/db/migrations.js';
 import { openJobQueue } from './adapters/queue/open.js';
 import { SqlAuditLog } from './adapters/audit/sql-audit-log.js';
 import { SqlRateLimitCounter } from './adapters/ratelimit/sql-rate-limit-counter.js';
@@ -31,6 +33,7 @@ import type { RateLimitCounter } from './core/ports/rate-limit-counter.js';
 import type { SessionStore } from './core/ports/session-store.js';
 import type { WebhookStore } from './core/ports/webhook-store.js';
 import { describeConfiguredTranscriber, openTranscriber } from './speech/recognisers/select.js';
+import { useConfiguredFfmpeg } from './speech/audio/ffmpeg.js';
 import { selectExtractor } from './extraction/select.js';
 import { ChunkTranscriber } from './worker/chunk-transcriber.js';
 import { WebhookDeliverer } from './worker/deliver-webhook.js';
@@ -92,6 +95,7 @@ const YIELD_TO_API_MAX_MS = 20;
 export async function createApp(config: Config, options: { clock?: Clock; log?: Logger } = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config.logLevel);
+  useConfiguredFfmpeg(config.ffmpegPath);
   const adapters = await openAdapters(config, clock, log);
   const { store, blobs, queue, webhooks } = adapters;
   const templates = new TemplateRegistry();
@@ -194,4 +198,52 @@ export async function createApp(config: Config, options: { clock?: Clock; log?: 
       await adapters.close();
     },
   };
+}
+
+// ---- what the administrative CLI commands open: no queue, storage or recogniser, unless named ----
+
+/** The database's stores for `keys` and `audit` (migrated first, as every server start does). */
+export interface AdminAdapters {
+  store: SessionStore;
+  audit: AuditLog;
+  close(): Promise<void>;
+}
+
+export async function openAdminAdapters(config: Config): Promise<AdminAdapters> {
+  const database = await openDatabase(config);
+  return { store: new SqlSessionStore(database.db), audit: new SqlAuditLog(database.db), close: () => database.close() };
+}
+
+/** `openscribe migrate`: the schema brought up to date; the migrations applied, by name. */
+export async function migrateDatabase(config: Config): Promise<string[]> {
+  const { db, close } = await openDatabase(config, { migrate: false });
+  try {
+    return await migrateToLatest(db);
+  } finally {
+    await close();
+  }
+}
+
+/** `openscribe doctor`: the database opens and migrates, then closes. */
+export async function checkDatabase(config: Config): Promise<void> {
+  await (await openDatabase(config)).close();
+}
+
+/** `openscribe doctor`: the configured bucket answers. */
+export function pingBlobStorage(config: Config): Promise<void> {
+  return openRawBlobStore(config).ping();
+}
+
+/** A blob as the encryption layer sees it. */
+export type BlobEncryption = { encrypted: false } | { encrypted: true; keyId: string };
+
+/** `openscribe blobs reencrypt`: every stored key, and the store that reads any configured key and writes under the active one. */
+export interface ReencryptionTarget {
+  raw: { listAll(): AsyncIterable<string> };
+  store: BlobStore & { readonly activeKeyId: string | undefined; describe(key: string): Promise<BlobEncryption> };
+}
+
+export function openBlobsForReencryption(config: Config): ReencryptionTarget {
+  const raw = openRawBlobStore(config);
+  return { raw, store: new EncryptingBlobStore(raw, config.encryptionKeys) };
 }

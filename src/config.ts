@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isModelName, isModelPath } from './speech/recognisers/whisper-cpp/models.js';
 
 /** Typed configuration, read from the environment and validated once at start-up. */
 export interface ModelConfig {
@@ -72,6 +71,10 @@ export interface Config {
   transcriber: 'auto' | 'pocketsphinx' | 'whisper-cpp' | 'openai-compatible' | 'none';
   /** Recogniser models; `openscribe models pull` writes here. Default `<dataDir>/models`. */
   modelsDir: string;
+  /** `OPENSCRIBE_FFMPEG_PATH`: the ffmpeg binary (must run); null = the system's, else the npm-shipped one. */
+  ffmpegPath: string | null;
+  /** `OPENSCRIBE_POCKETSPHINX_MODEL_DIR`: PocketSphinx's acoustic model folder; null = Debian's en-us. */
+  pocketsphinxModelDir: string | null;
   /** Where `openscribe models pull` downloads the known whisper.cpp models from. */
   modelsBaseUrl: string;
   /** whisper-cpp: a model name (`base.en`, file `<modelsDir>/ggml-base.en.bin`) or a path; CPU threads, 0 = the binding's choice. */
@@ -260,6 +263,14 @@ function encryptionKeys(env: Env): { id: string; key: Buffer }[] {
   return keys;
 }
 
+/** A model name usable as a file name part: no separators, no `..`, nothing odd. */
+export function isModelName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) && !name.includes('..');
+}
+
+/** `OPENSCRIBE_WHISPER_MODEL` names a file rather than a model: it has a slash or ends in `.bin`. */
+export const isModelPath = (spec: string): boolean => spec.includes('/') || spec.endsWith('.bin');
+
 function whisperModel(env: Env): string {
   const raw = env.OPENSCRIBE_WHISPER_MODEL?.trim() || 'base.en';
   if (!isModelPath(raw) && !isModelName(raw)) {
@@ -347,6 +358,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sqliteSynchronous: oneOf(env, 'OPENSCRIBE_SQLITE_SYNCHRONOUS', ['NORMAL', 'FULL'] as const, 'NORMAL'),
     transcriber,
     modelsDir: path.resolve(env.OPENSCRIBE_MODELS_DIR || path.join(dataDir, 'models')),
+    ffmpegPath: env.OPENSCRIBE_FFMPEG_PATH?.trim() || null,
+    pocketsphinxModelDir: env.OPENSCRIBE_POCKETSPHINX_MODEL_DIR?.trim() || null,
     modelsBaseUrl: url('OPENSCRIBE_MODELS_BASE_URL', env.OPENSCRIBE_MODELS_BASE_URL || 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main'),
     whisper: { model: whisperModel(env), threads: int(env, 'OPENSCRIBE_WHISPER_THREADS', 0, 0, 256) },
     asrServer: asrServerConfig(env, transcriber),

@@ -1,6 +1,4 @@
-import { SqlAuditLog } from '../adapters/audit/sql-audit-log.js';
-import { openDatabase } from '../adapters/db/open.js';
-import { SqlSessionStore } from '../adapters/store/sql-session-store.js';
+import { openAdminAdapters } from '../app.js';
 import type { Config } from '../config.js';
 import { auditRecord, type StoredAuditEntry } from '../core/ports/audit-log.js';
 
@@ -29,8 +27,7 @@ export async function runAudit(config: Config, cmd: AuditCommand): Promise<void>
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new Error('--limit must be an integer between 1 and 100000');
   const since = date('--since', cmd.since);
   const until = date('--until', cmd.until);
-  const { db } = await openDatabase(config);
-  const store = new SqlSessionStore(db);
+  const { store, audit, close } = await openAdminAdapters(config);
   try {
     let tenantId: string | undefined;
     if (cmd.tenant !== undefined) {
@@ -38,7 +35,7 @@ export async function runAudit(config: Config, cmd: AuditCommand): Promise<void>
       if (!tenant) throw new Error(`no tenant named ${JSON.stringify(cmd.tenant)}`);
       tenantId = tenant.id;
     }
-    const entries = await new SqlAuditLog(db).query({ tenantId, sessionId: cmd.session, since, until, action: cmd.action, limit });
+    const entries = await audit.query({ tenantId, sessionId: cmd.session, since, until, action: cmd.action, limit });
     if (cmd.json) {
       process.stdout.write(`${JSON.stringify(entries.map(json), null, 2)}\n`);
       return;
@@ -48,6 +45,6 @@ export async function runAudit(config: Config, cmd: AuditCommand): Promise<void>
       process.stdout.write(`${cols.join('\t')}\n`);
     }
   } finally {
-    await store.close();
+    await close();
   }
 }

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
-import { EncryptingBlobStore } from '../adapters/blob/encrypting-blob-store.js';
-import { openRawBlobStore, type WalkableBlobStore } from '../adapters/blob/open.js';
+import { openBlobsForReencryption, type ReencryptionTarget } from '../app.js';
 import type { Config } from '../config.js';
 
 export interface ReencryptCounts {
@@ -16,7 +15,7 @@ export interface ReencryptCounts {
  * key id) under the active key. Idempotent: a second run rewrites nothing. A blob that cannot
  * be read (its key id no longer configured) is counted as failed and left as it is.
  */
-export async function reencryptBlobs(raw: WalkableBlobStore, store: EncryptingBlobStore, log: (line: string) => void = () => undefined): Promise<ReencryptCounts> {
+export async function reencryptBlobs(raw: ReencryptionTarget['raw'], store: ReencryptionTarget['store'], log: (line: string) => void = () => undefined): Promise<ReencryptCounts> {
   const active = store.activeKeyId;
   if (!active) throw new Error('OPENSCRIBE_ENCRYPTION_KEYS is not set: there is no key to encrypt under');
   const counts: ReencryptCounts = { scanned: 0, current: 0, fromPlaintext: 0, fromOlderKey: 0, failed: 0 };
@@ -44,8 +43,7 @@ export async function reencryptBlobs(raw: WalkableBlobStore, store: EncryptingBl
 
 /** `openscribe blobs reencrypt`. */
 export async function runBlobsReencrypt(config: Config): Promise<void> {
-  const raw = openRawBlobStore(config);
-  const store = new EncryptingBlobStore(raw, config.encryptionKeys);
+  const { raw, store } = openBlobsForReencryption(config);
   const c = await reencryptBlobs(raw, store, (line) => process.stderr.write(`${line}\n`));
   process.stdout.write(
     `Scanned ${c.scanned} blobs: ${c.current} already under key ${store.activeKeyId}, ` +

@@ -20,15 +20,15 @@ const fail = (detail: string, fix: string): CheckResult => ({ ok: false, detail,
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const MIN_FREE_BYTES = 1024 ** 3;
 
-function ffmpegCheck(): Check {
+function ffmpegCheck(config: Config): Check {
   return {
     name: 'ffmpeg',
     async run() {
       try {
-        const info = await locateFfmpeg();
+        const info = await locateFfmpeg(config.ffmpegPath ? { path: config.ffmpegPath } : {});
         return ok(`${info.path} (${info.source}${info.version ? `, ${info.version}` : ''})`);
       } catch (err) {
-        const configured = process.env.OPENSCRIBE_FFMPEG_PATH;
+        const configured = config.ffmpegPath;
         return fail(
           message(err),
           configured ? `OPENSCRIBE_FFMPEG_PATH=${configured} does not run: fix or unset it` : 'install the Debian package "ffmpeg" or set OPENSCRIBE_FFMPEG_PATH',
@@ -42,11 +42,13 @@ function recogniserChecks(config: Config): Check[] {
   const pocketsphinx: Check = {
     name: 'pocketsphinx',
     async run() {
-      const { checkModel, defaultModelPaths, loadApi } = await import('../speech/recognisers/pocketsphinx/native.js');
+      const { checkModel, loadApi } = await import('../speech/recognisers/pocketsphinx/native.js');
+      const { pocketsphinxModel } = await import('../speech/recognisers/select.js');
       try {
-        checkModel(defaultModelPaths());
+        const model = pocketsphinxModel(config);
+        checkModel(model);
         loadApi();
-        return ok(`model ${defaultModelPaths().hmm}, library loaded`);
+        return ok(`model ${model.hmm}, library loaded`);
       } catch (err) {
         return fail(message(err), 'apt-get install libpocketsphinx3 pocketsphinx-en-us (or set OPENSCRIBE_POCKETSPHINX_MODEL_DIR)');
       }
@@ -88,12 +90,11 @@ function databaseCheck(config: Config): Check {
   return {
     name: 'database',
     async run() {
-      const { openDatabase } = await import('../adapters/db/open.js');
+      const { checkDatabase } = await import('../app.js');
       const where = config.databaseUrl ? 'PostgreSQL (OPENSCRIBE_DATABASE_URL)' : config.databasePath;
       try {
         fs.mkdirSync(path.dirname(config.databasePath), { recursive: true });
-        const db = await openDatabase(config); // migrates: the same step every server start takes
-        await db.close();
+        await checkDatabase(config); // migrates: the same step every server start takes
         return ok(`${where}: open, schema up to date`);
       } catch (err) {
         return fail(
@@ -111,8 +112,8 @@ function storageCheck(config: Config): Check {
     async run() {
       if (config.blobStore.kind !== 'fs') {
         try {
-          const { openRawBlobStore } = await import('../adapters/blob/open.js');
-          await openRawBlobStore(config).ping();
+          const { pingBlobStorage } = await import('../app.js');
+          await pingBlobStorage(config);
           return ok(`${config.blobStore.kind} bucket reachable`);
         } catch (err) {
           return fail(message(err), 'check OPENSCRIBE_S3_* settings and the AWS credentials');
@@ -151,7 +152,7 @@ function diskCheck(config: Config): Check {
 }
 
 export function doctorChecks(config: Config): Check[] {
-  return [ffmpegCheck(), ...recogniserChecks(config), databaseCheck(config), storageCheck(config), diskCheck(config)];
+  return [ffmpegCheck(config), ...recogniserChecks(config), databaseCheck(config), storageCheck(config), diskCheck(config)];
 }
 
 export async function runDoctor(config: Config, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<boolean> {

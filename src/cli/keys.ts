@@ -1,6 +1,4 @@
-import { SqlAuditLog } from '../adapters/audit/sql-audit-log.js';
-import { openDatabase } from '../adapters/db/open.js';
-import { SqlSessionStore } from '../adapters/store/sql-session-store.js';
+import { openAdminAdapters } from '../app.js';
 import type { Config } from '../config.js';
 import { createApiKey } from '../core/tenants.js';
 import { systemClock } from '../core/ports/clock.js';
@@ -12,11 +10,10 @@ type KeysCommand =
 
 export async function runKeys(config: Config, cmd: KeysCommand): Promise<void> {
   // The database alone: managing keys needs no queue, storage or recogniser.
-  const { db } = await openDatabase(config);
-  const store = new SqlSessionStore(db);
+  const { store, audit: log, close } = await openAdminAdapters(config);
   // Key changes made here are audited like API requests (method and route null: the CLI).
   const audit = (action: string, tenantId: string, keyId: string) =>
-    new SqlAuditLog(db).record({ at: systemClock.now(), tenantId, keyId, action, sessionId: null, method: null, route: null, status: null, ip: null, requestId: null });
+    log.record({ at: systemClock.now(), tenantId, keyId, action, sessionId: null, method: null, route: null, status: null, ip: null, requestId: null });
   try {
     if (cmd.action === 'create') {
       const env = cmd.env ?? (config.env === 'production' ? 'live' : 'test');
@@ -39,6 +36,6 @@ export async function runKeys(config: Config, cmd: KeysCommand): Promise<void> {
       process.stdout.write(`Revoked ${cmd.keyId}\n`);
     }
   } finally {
-    await store.close();
+    await close();
   }
 }

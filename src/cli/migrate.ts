@@ -1,14 +1,8 @@
-import { openDatabase } from '../adapters/db/open.js';
-import { migrateToLatest } from '../adapters/db/migrations.js';
+import { migrateDatabase } from '../app.js';
 import type { Config } from '../config.js';
 
 /** Brings the configured database (SQLite file or OPENSCRIBE_DATABASE_URL) up to date; safe to run from several nodes at once. */
 export async function runMigrate(config: Config): Promise<void> {
-  const { db, close } = await openDatabase(config, { migrate: false });
-  try {
-    const applied = await migrateToLatest(db);
-    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date\n');
-  } finally {
-    await close();
-  }
+  const applied = await migrateDatabase(config);
+  process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date\n');
 }

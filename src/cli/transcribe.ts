@@ -9,10 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { decodeToPcm } from '../speech/audio/decode.js';
+import { useConfiguredFfmpeg } from '../speech/audio/ffmpeg.js';
 import { SAMPLE_RATE } from '../speech/audio/pcm.js';
 import { writeWav } from '../speech/audio/wav.js';
 import { OpenScribeClient, type SessionView } from '../client/index.js';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import { toFhirBundle } from './format/fhir.js';
 import { toMarkdown } from './format/markdown.js';
 
@@ -99,7 +100,13 @@ export async function runTranscribe(files: string[], opts: TranscribeOptions): P
   if (!(opts.chunkSeconds >= 1 && opts.chunkSeconds <= 60)) throw new Error('--chunk-seconds must be from 1 to 60');
   const progress = new Progress();
 
-  // Decoded first: a file ffmpeg cannot read fails before any session exists.
+  // Decoded first: a file ffmpeg cannot read fails before any session exists. The binary is
+  // the configured one; a server-side setting this client run does not use may be invalid.
+  try {
+    useConfiguredFfmpeg(loadConfig(process.env).ffmpegPath);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+  }
   const { pcm } = await decodeToPcm(files.map((f) => ({ path: f })));
   if (pcm.length === 0) throw new Error('no audio in the input');
   const bounds = [0, ...cutPoints(pcm, opts.chunkSeconds), pcm.length];

@@ -1,6 +1,7 @@
 /**
  * Where the ffmpeg binary comes from, in order:
- *   1. an explicit path (`OPENSCRIBE_FFMPEG_PATH` or the `path` option) — must work;
+ *   1. an explicit path (the `path` option, or `Config.ffmpegPath` given to
+ *      `useConfiguredFfmpeg` by the composition root) — must work;
  *   2. `ffmpeg` on PATH (Debian package `ffmpeg`);
  *   3. the static binary shipped inside the npm package `@ffmpeg-installer/ffmpeg`.
  * The answer is cached per process; `resetFfmpegCache` is for tests.
@@ -70,13 +71,21 @@ export function bundledFfmpegPath(): string | null {
 }
 
 let cached: Promise<FfmpegInfo> | undefined;
+let configured: string | undefined;
 
 export function resetFfmpegCache(): void {
   cached = undefined;
 }
 
+/** The binary the config names (`Config.ffmpegPath`), for every later default lookup; set once by the composition root. */
+export function useConfiguredFfmpeg(path: string | null): void {
+  if ((path ?? undefined) === configured) return;
+  configured = path ?? undefined;
+  cached = undefined;
+}
+
 export function locateFfmpeg(options: LocateOptions = {}): Promise<FfmpegInfo> {
-  const explicit = options.path ?? (options.env ?? process.env).OPENSCRIBE_FFMPEG_PATH;
+  const explicit = options.path ?? (options.env ? options.env.OPENSCRIBE_FFMPEG_PATH : configured);
   const usesDefaults = options.path === undefined && options.env === undefined && !options.skipSystem;
   if (usesDefaults && cached) return cached;
   const p = locate(explicit || undefined, options.skipSystem ?? false);

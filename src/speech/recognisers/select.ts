@@ -20,7 +20,7 @@ type Engine = Exclude<Config['transcriber'], 'auto' | 'none'>;
 async function start(engine: Engine, config: Config): Promise<Transcriber & { note?: string | undefined }> {
   switch (engine) {
     case 'pocketsphinx':
-      return PocketsphinxTranscriber.create();
+      return PocketsphinxTranscriber.create({ model: pocketsphinxModel(config) });
     case 'whisper-cpp':
       return WhisperCppTranscriber.create({ model: resolveWhisperModel(config.whisper.model, config.modelsDir), threads: config.whisper.threads });
     case 'openai-compatible':
@@ -61,9 +61,12 @@ export async function openTranscriber(config: Config, log: Logger): Promise<Tran
   }
 }
 
-function pocketsphinxInstalled(): boolean {
+/** PocketSphinx's model files under the configured folder (Debian's en-us by default). */
+export const pocketsphinxModel = (config: Pick<Config, 'pocketsphinxModelDir'>) => defaultModelPaths(config.pocketsphinxModelDir ?? undefined);
+
+function pocketsphinxInstalled(config: Config): boolean {
   try {
-    checkModel(defaultModelPaths());
+    checkModel(pocketsphinxModel(config));
     return true;
   } catch {
     return false;
@@ -93,6 +96,6 @@ export function describeConfiguredTranscriber(config: Config): TranscriberInfo |
       return config.asrServer && new OpenAiTranscriber(config.asrServer);
     case 'auto':
       if (fs.existsSync(whisper.path)) return WhisperCppTranscriber.describe(whisper);
-      return pocketsphinxInstalled() ? pocketsphinx() : undefined;
+      return pocketsphinxInstalled(config) ? pocketsphinx() : undefined;
   }
 }

@@ -25,7 +25,7 @@ export interface ModelPaths {
   lm: string;
 }
 
-export function defaultModelPaths(dir = process.env.OPENSCRIBE_POCKETSPHINX_MODEL_DIR || DEBIAN_MODEL_DIR): ModelPaths {
+export function defaultModelPaths(dir: string = DEBIAN_MODEL_DIR): ModelPaths {
   return { hmm: `${dir}/en-us`, dict: `${dir}/cmudict-en-us.dict`, lm: `${dir}/en-us.lm.bin` };
 }
 

@@ -7,6 +7,7 @@
  * truncated or swapped files.
  */
 import path from 'node:path';
+import { isModelName, isModelPath } from '../../../config.js';
 
 export interface KnownWhisperModel {
   name: string;
@@ -36,10 +37,8 @@ export function knownWhisperModel(name: string): KnownWhisperModel | undefined {
   return KNOWN_WHISPER_MODELS.find((m) => m.name === name);
 }
 
-/** A model name usable as a file name part: no separators, no `..`, nothing odd. */
-export function isModelName(name: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) && !name.includes('..');
-}
+// What a model name or path may look like is the config's rule (config.ts validates it once).
+export { isModelName, isModelPath };
 
 export const modelFileName = (name: string): string => `ggml-${name}.bin`;
 
@@ -53,8 +52,6 @@ export interface ResolvedWhisperModel {
   englishOnly: boolean;
 }
 
-/** `OPENSCRIBE_WHISPER_MODEL` names a file rather than a model: it has a slash or ends in `.bin`. */
-export const isModelPath = (spec: string): boolean => spec.includes('/') || spec.endsWith('.bin');
 
 /**
  * `OPENSCRIBE_WHISPER_MODEL` → the file: a name (`base.en`) is
