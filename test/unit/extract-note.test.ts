@@ -68,3 +68,22 @@ test('a denial keeps its "no" when the note is written from it, with or without 
     assert.doesNotMatch(text, /endorses chest pain|reports chest pain/i, text);
   }
 });
+
+test('run-on speech is written clause by clause, and the plan is grouped under numbered problems', () => {
+  const run = consult(
+    ['doctor', 'what brings you in today?'],
+    ['patient', 'i have had a cough for three days and it is getting worse at night'],
+    ['doctor', 'so on your lung exam i do hear some wheezing on the right side so i think you have bronchitis so i am going to prescribe you an albuterol inhaler two puffs every six hours as needed and i want you to drink plenty of fluids and rest at home okay'],
+    ['patient', 'okay that sounds good'],
+  );
+  const out = extractTemplates(['clinical_notes_template'], run).clinical_notes_template!;
+  assert.equal(out.status, 'success');
+  if (out.status !== 'success') return;
+  const sections = (out.data as { sections: { title: string; content: string; evidence: { line: number; start: number; end: number; text: string }[] }[] }).sections;
+  for (const s of sections) for (const e of s.evidence) assert.equal(run.lines[e.line]!.text.slice(e.start, e.end), e.text, `${s.title}: ${e.text}`);
+  const exam = sections.find((s) => s.title === 'Physical examination');
+  assert.ok(exam && /wheezing/i.test(exam.content), 'the exam clause of the run-on goes to the exam');
+  assert.doesNotMatch(exam!.content, /albuterol/i, 'the plan clause does not');
+  const ap = sections.find((s) => s.title === 'Assessment and plan')!.content;
+  assert.match(ap, /^1\. Bronchitis\.$/im);
+});

@@ -8,6 +8,7 @@
  */
 import type { Evidence } from '../../../core/ports/extractor.js';
 import type { Analysis, ClassifiedSentence } from '../analyze.js';
+import type { SoapSection } from '../types.js';
 import { ev, isClinician } from '../doc.js';
 import { joinList, lowerFirst, medicationLine, medicationPhrase, symptomPhrase } from '../phrasing.js';
 import { sentenceCase, tokenize } from '../text.js';
@@ -77,16 +78,79 @@ const ASIDE = /\b(?:dragon|dax|alexa|siri)\b|^(?:and then|or)\b|\b(?:hop up|lie 
 
 interface Written {
   text: string;
+  /** Transcript order (sentence, then clause). */
   idx: number;
+  /** The sentence it was written from. */
+  sent: number;
   evidence: Evidence;
   score: number;
 }
 
-/** A classified sentence in the note's voice, or null when nothing worth stating is left. */
-function write(a: Analysis, c: ClassifiedSentence, p: Person): Written | null {
+/** A stretch of one classified sentence: the whole sentence, or one clause of a run-on. */
+interface Unit {
+  c: ClassifiedSentence;
+  start: number;
+  end: number;
+  order: number;
+  section: SoapSection;
+  /** States a test result. */
+  result: boolean;
+}
+
+// Run-on speech ("... so i reviewed your x-ray so it's normal so let's talk about ...") splits
+// into clauses at the spoken joints, each classified by what it says.
+const JOINT = /\s(?=(?:so(?! (?:that|much|far|many|bad|good|long|i guess)\b)|okay|ok|alright|all right|and then|but|now|because|um|uh)\b)|,\s/g;
+const SPLIT_OVER = 20;
+const MIN_CLAUSE = 6;
+const EXAM_C = /\b(?:exam|examination|palpation|tender|tenderness|murmur|lungs?|auscultation|range of motion|swelling|edema|erythema|reflexes|pulses?|strength|sensation|i (?:hear|feel|see|don't hear|do not hear|notice))\b/;
+const RESULT_C = /\b(?:x-?rays?|mri|ct|scan|labs?|blood work|results?|echo|echocardiogram|ekg|ecg|a1c|ultrasound|urine|culture)\b/;
+const PLAN_C = /\b(?:i will|we will|i'll|we'll|i'm going to|we're going to|going to|let's|i want you to|i'd like|prescribe|order|refer|referral|follow up|recommend|continue|start|schedule|increase|decrease)\b/;
+const ASSESS_C = /\b(?:i think|likely|consistent with|diagnosis|sounds like|looks like|appears|my assessment|i believe|i suspect)\b/;
+
+const EXAM_SYSTEMS: [string, RegExp][] = [
+  ['Cardiovascular', /\b(?:heart|murmurs?|rubs?|gallops?|regular rate|rhythm|carotid|bruits?|pulses?|cardiac)\b/],
+  ['Respiratory', /\b(?:lungs?|breath sounds|wheez\w*|crackles|rales|rhonchi|auscultation)\b/],
+  ['Gastrointestinal', /\b(?:abdomen|abdominal|bowel sounds|belly|liver|rebound|guarding)\b/],
+  ['Neurological', /\b(?:neuro\w*|reflexes|sensation|cranial|gait|numbness)\b/],
+  ['Musculoskeletal', /\b(?:knee|shoulder|hip|ankle|wrist|elbow|back|spine|neck|joint|range of motion|strength|muscles?|finger|hand|foot|leg|arm|tenderness|swelling|edema)\b/],
+  ['Integumentary', /\b(?:skin|rash|lesions?|wound|incision|bruis\w*|erythema)\b/],
+  ['HEENT', /\b(?:ears?|eyes?|throat|nose|sinus\w*|tonsils?|pupils?|thyroid|lymph)\b/],
+];
+const EXAM_ORDER = ['', 'HEENT', 'Respiratory', 'Cardiovascular', 'Gastrointestinal', 'Musculoskeletal', 'Neurological', 'Integumentary'];
+
+function clauseSection(text: string, parent: SoapSection, clinician: boolean): SoapSection {
+  if (!clinician) return parent;
+  if (PLAN_C.test(text)) return 'plan';
+  if (ASSESS_C.test(text) && parent !== 'objective') return 'assessment';
+  if (RESULT_C.test(text) || EXAM_C.test(text)) return 'objective';
+  return parent;
+}
+
+function unitsOf(c: ClassifiedSentence): Unit[] {
+  const s = c.sentence;
+  const whole: Unit = { c, start: s.start, end: s.end, order: s.idx * 100, section: c.section, result: c.facts.results > 0 };
+  if (words(s.text) <= SPLIT_OVER) return [whole];
+  const cuts = [0];
+  for (const m of s.text.matchAll(JOINT)) {
+    const at = m.index! + m[0].length;
+    if (words(s.text.slice(cuts[cuts.length - 1]!, at)) >= MIN_CLAUSE) cuts.push(at);
+  }
+  // a short tail joins the clause before it
+  if (cuts.length > 1 && words(s.text.slice(cuts[cuts.length - 1]!)) < MIN_CLAUSE) cuts.pop();
+  if (cuts.length === 1) return [whole];
+  return cuts.map((from, k) => {
+    const to = k + 1 < cuts.length ? cuts[k + 1]! : s.text.length;
+    const text = s.text.slice(from, to);
+    return { c, start: s.start + from, end: s.start + to - (text.length - text.trimEnd().length), order: s.idx * 100 + Math.min(k, 99), section: clauseSection(text, c.section, isClinician(s)), result: c.facts.results > 0 && RESULT_C.test(text) };
+  });
+}
+
+/** A unit in the note's voice, or null when nothing worth stating is left. */
+function write(a: Analysis, u: Unit, p: Person): Written | null {
+  const { c } = u;
   const s = c.sentence;
   if (s.question) return null;
-  const e = ev(a.doc, s.line, s.start, s.end);
+  const e = ev(a.doc, s.line, u.start, u.end);
   const cleaned = cleanSpeech(e.text);
   if (words(cleaned) < 4 || contentCount(cleaned) < 2) return null;
   if (ASIDE.test(cleaned)) return null;
@@ -96,7 +160,7 @@ function write(a: Analysis, c: ClassifiedSentence, p: Person): Written | null {
   const facts = factCount(c);
   const ts = cleaned.match(/[a-z]+/g) ?? [];
   const sal = ts.reduce((n, t) => n + salienceOf(t), 0);
-  return { text: asSentence(voiced), idx: s.idx, evidence: e, score: sal / Math.pow(ts.length, 0.7) + 0.5 * facts };
+  return { text: asSentence(voiced), idx: u.order, sent: s.idx, evidence: e, score: sal / Math.pow(ts.length, 0.7) + 0.5 * facts };
 }
 
 /** The best sentences within a word budget, in transcript order. */
@@ -118,6 +182,7 @@ const SOCIAL = /\b(?:smoke|smoked|smoking|cigarettes?|vape|vaping|tobacco|alcoho
 const AGREES = /^(?:yes|yeah|yep|okay|ok|alright|all right|sure|sounds good|that sounds good|that's fine|that sounds fine|great|perfect|i understand|understood|fine|that works|that makes sense|thank you|thanks)\b/;
 
 export function composeNote(a: Analysis): NoteSection[] {
+  const style = noteStyle(a);
   const demo = demographics(a);
   const p = personFor(demo.sex);
   const he = sentenceCase(p.subject);
@@ -129,15 +194,18 @@ export function composeNote(a: Analysis): NoteSection[] {
     const content = lines.filter(Boolean).join('\n').trim();
     if (content) sections.push({ title, content, evidence });
   };
-  const pool = (pred: (c: ClassifiedSentence) => boolean) =>
-    a.classified.filter((c) => !used.has(c.sentence.idx) && pred(c)).map((c) => write(a, c, p)).filter((w): w is Written => w !== null);
+  const units = a.classified.flatMap(unitsOf);
+  const pool = (pred: (c: ClassifiedSentence, section: SoapSection, u: Unit) => boolean) =>
+    units.filter((u) => !used.has(u.order) && pred(u.c, u.section, u)).map((u) => write(a, u, p)).filter((w): w is Written => w !== null);
   const take = (ws: Written[]) => {
     for (const w of ws) used.add(w.idx);
     return ws;
   };
 
   // chief complaint
-  if (a.chiefComplaint) add('Chief complaint', [asSentence(a.chiefComplaint.text)], a.chiefComplaint.evidence);
+  // each complaint named once ("left shoulder pain for 3 weeks, left shoulder pain for 3 weeks")
+  const cc = a.chiefComplaint ? [...new Map(a.chiefComplaint.text.split(', ').map((x) => [x.toLowerCase(), x] as const)).values()].join(', ') : null;
+  if (a.chiefComplaint && cc) add('Chief complaint', [asSentence(cc)], a.chiefComplaint.evidence);
 
   // history of present illness
   const present = a.symptoms.filter((s) => s.assertion === 'present');
@@ -145,22 +213,28 @@ export function composeNote(a: Analysis): NoteSection[] {
   const hpiEvidence: Evidence[] = [...demo.evidence];
   const intro = a.classified.find((c) => isClinician(c.sentence) && AGE_SEX.test(c.sentence.text));
   const hpi: string[] = [];
+  let opening: { text: string; evidence: Evidence[] } | null = null;
   if (intro) {
-    const w = write(a, intro, p);
+    const w = write(a, { c: intro, start: intro.sentence.start, end: intro.sentence.end, order: intro.sentence.idx * 100, section: intro.section, result: false }, p);
     if (w) {
       hpi.push(w.text);
-      used.add(w.idx);
+      opening = { text: w.text, evidence: [...demo.evidence, w.evidence] };
+      for (const u of units) if (u.c === intro) used.add(u.order);
       hpiEvidence.push(w.evidence);
     }
-  } else if (demo.age && present.length) {
-    hpi.push(`${demo.age}-year-old ${demo.sex ?? 'patient'} presenting with ${joinList(present.slice(0, 3).map(symptomPhrase))}.`);
-    hpiEvidence.push(...present.slice(0, 3).flatMap((s) => s.evidence));
+  } else if (a.chiefComplaint || present.length) {
+    // the note's opening line, from what was stated: age and sex when said, the complaint
+    const who = demo.age ? `a ${demo.age}-year-old ${demo.sex ?? 'patient'}` : demo.sex ? `a ${demo.sex}` : null;
+    const why = cc ? lowerFirst(cc.replace(/[.\s]+$/, '')) : joinList(present.slice(0, 3).map(symptomPhrase));
+    hpi.push(`The patient is ${who ?? 'seen'} ${who ? 'who presents' : ''} today for the evaluation of ${why}.`.replace(/\s+/g, ' ').replace('is seen today', 'presents today'));
+    opening = { text: hpi[hpi.length - 1]!, evidence: [...demo.evidence, ...(a.chiefComplaint ? a.chiefComplaint.evidence : present.slice(0, 3).flatMap((s) => s.evidence))] };
+    hpiEvidence.push(...(a.chiefComplaint ? a.chiefComplaint.evidence : present.slice(0, 3).flatMap((s) => s.evidence)));
   }
   // social history: work, habits, home, as the patient tells them
   const social = take(choose(pool((c) => !isClinician(c.sentence) && SOCIAL.test(c.sentence.text)), Math.round(budget * 0.08)));
 
-  const narrative = take(choose(pool((c) => c.section === 'subjective'), Math.round(budget * 0.4)));
-  hpi.push(narrative.map((w) => w.text).join(' '));
+  const narrative = take(choose(pool((c, sec) => sec === 'subjective'), Math.round(budget * 0.4)));
+  hpi.push(narrative.map((w) => w.text).join('\n'));
   hpiEvidence.push(...narrative.map((w) => w.evidence));
   if (absent.length) {
     hpi.push(`${he} denies ${joinList(absent.map((s) => lowerFirst(s.name)))}.`);
@@ -178,7 +252,7 @@ export function composeNote(a: Analysis): NoteSection[] {
     hpi.push('No known allergies.');
     hpiEvidence.push(a.noKnownAllergies);
   }
-  add('History of present illness', [hpi.filter(Boolean).join(' ')], hpiEvidence);
+  add('History of present illness', [hpi.filter(Boolean).join('\n')], hpiEvidence);
   add('Social history', social.map((w) => w.text), social.map((w) => w.evidence));
 
   // review of systems: what the patient endorses and denies, by system
@@ -198,44 +272,132 @@ export function composeNote(a: Analysis): NoteSection[] {
 
   // physical examination: vitals, then what the clinician found
   const vit = vitalsLine(a);
-  const exam = take(choose(pool((c) => c.section === 'objective' && isClinician(c.sentence) && c.facts.results === 0 && c.facts.vitals === 0), Math.round(budget * 0.15)));
-  add('Physical examination', [vit.text, ...exam.map((w) => w.text)], [...vit.evidence, ...exam.map((w) => w.evidence)]);
+  const exam = take(choose(pool((c, sec, u) => sec === 'objective' && isClinician(c.sentence) && !u.result && (u.start !== c.sentence.start || u.end !== c.sentence.end || c.facts.vitals === 0)), Math.round(budget * 0.15)));
+  add('Physical examination', [vit.text, ...examBySystem(exam)], [...vit.evidence, ...exam.map((w) => w.evidence)]);
 
   // results
-  const res = take(choose(pool((c) => c.section === 'objective' && c.facts.results > 0), Math.round(budget * 0.1)));
+  const res = take(choose(pool((c, sec, u) => sec === 'objective' && u.result), Math.round(budget * 0.1)));
   const resultNames = a.investigations.filter((i) => i.status === 'result');
   add('Results', res.length ? res.map((w) => w.text) : resultNames.length ? [`${joinList(resultNames.map((i) => i.name))} reviewed.`] : [], res.length ? res.map((w) => w.evidence) : resultNames.flatMap((i) => i.evidence));
 
-  // assessment and plan
+  // assessment and plan, grouped by problem: each problem numbered, then the clinician's
+  // reasoning and the treatment for it (what was said while that problem was the topic)
   const dx = a.diagnoses.filter((d) => d.assertion === 'present' || d.assertion === 'possible');
   const ap: string[] = [];
   const apEvidence: Evidence[] = [];
-  for (const d of dx) {
-    ap.push(d.assertion === 'possible' ? `Possible ${lowerFirst(d.name)}.` : `${d.name}.`);
-    apEvidence.push(...d.evidence);
+  // the assessment opens with who the patient is and why they came, as the history did
+  if (opening && style === 'assistant' && totalWords >= 400) {
+    ap.push(opening.text);
+    apEvidence.push(...opening.evidence);
   }
-  const reasoning = take(choose(pool((c) => c.section === 'assessment' && isClinician(c.sentence)), Math.round(budget * 0.12)));
-  if (reasoning.length) ap.push(reasoning.map((w) => w.text).join(' '));
-  apEvidence.push(...reasoning.map((w) => w.evidence));
+  const reasoning = take(choose(pool((c, sec) => sec === 'assessment' && isClinician(c.sentence)), Math.round(budget * 0.12)));
   const planned = a.medications.filter((m) => m.assertion === 'planned' || (m.assertion === 'present' && m.action !== 'continue'));
+  const plan = take(choose(pool((c, sec) => sec === 'plan' && isClinician(c.sentence) && !(a.followUp && c.facts.followUp > 0)), Math.round(budget * 0.25)));
+  const topics = problemTopics(a, units, dx);
+  const groups = dx.map(() => ({ reasoning: [] as Written[], treatment: [] as { text: string; evidence: Evidence[]; order: number }[] }));
+  const general = { reasoning: [] as Written[], treatment: [] as { text: string; evidence: Evidence[]; order: number }[] };
+  for (const w of reasoning) (groups[topics.at(w.idx)] ?? general).reasoning.push(w);
+  for (const w of plan) (groups[topics.at(w.idx)] ?? general).treatment.push({ text: w.text, evidence: [w.evidence], order: w.idx });
   for (const m of planned) {
-    ap.push(`${medicationLine(m)}.`);
-    apEvidence.push(...m.evidence);
+    const e = m.evidence[0];
+    const order = e ? topics.orderOf(e) : Infinity;
+    (groups[topics.at(order)] ?? general).treatment.push({ text: `${medicationLine(m)}.`, evidence: m.evidence, order });
   }
-  const plan = take(choose(pool((c) => c.section === 'plan' && isClinician(c.sentence) && !(a.followUp && c.facts.followUp > 0)), Math.round(budget * 0.25)));
-  if (plan.length) ap.push(plan.map((w) => w.text).join(' '));
-  apEvidence.push(...plan.map((w) => w.evidence));
+  const block = (g: typeof general) => {
+    const out: string[] = [];
+    g.reasoning.forEach((w, i) => out.push(i ? w.text : `- Medical Reasoning: ${w.text}`));
+    const ts = g.treatment.sort((x, y) => x.order - y.order);
+    for (const [label, items] of [
+      ['Additional Testing', ts.filter((t) => planKind(t.text) === 'testing')],
+      ['Medical Treatment', ts.filter((t) => planKind(t.text) === 'treatment')],
+      ['Patient Education and Counseling', ts.filter((t) => planKind(t.text) === 'education')],
+    ] as const) items.forEach((t, i) => out.push(i ? t.text : `- ${label}: ${t.text}`));
+    apEvidence.push(...g.reasoning.map((w) => w.evidence), ...g.treatment.flatMap((t) => t.evidence));
+    return out;
+  };
+  // problems in the order the plan takes them up; those the plan never reached after them
+  const firstSaid = (i: number) => Math.min(...groups[i]!.reasoning.map((w) => w.idx), ...groups[i]!.treatment.map((t) => t.order), Infinity);
+  const order = dx.map((_, i) => i).sort((x, y) => firstSaid(x) - firstSaid(y) || topics.first(x) - topics.first(y));
+  if (general.reasoning.length || general.treatment.length) ap.push(...block(general), '');
+  order.forEach((i, k) => {
+    const d = dx[i]!;
+    ap.push(`${k + 1}. ${d.assertion === 'possible' ? `Possible ${lowerFirst(d.name)}` : d.name}.`, ...block(groups[i]!), '');
+    apEvidence.push(...d.evidence);
+  });
   if (a.followUp) {
     ap.push(asSentence(`Follow up${a.followUp.interval ? (a.followUp.interval === 'as needed' ? ' as needed' : ` in ${a.followUp.interval}`) : ''}${a.followUp.condition ? ` ${a.followUp.condition}` : ''}`));
     apEvidence.push(...a.followUp.evidence);
   }
   const agreed = agreement(a, plan);
   if (agreed) {
-    ap.push('The patient understands and agrees with the plan.');
+    ap.push('Patient Agreements: The patient understands and agrees with the recommended medical treatment plan.');
     apEvidence.push(agreed);
   }
   add('Assessment and plan', ap, apEvidence);
   return sections;
+}
+
+const TESTING = /\b(?:order|ordering|labs?|blood work|x-?rays?|mri|ct|scan|ultrasound|echo\w*|ekg|ecg|panel|biopsy|a1c|culture|test|testing)\b/i;
+const EDUCATION = /\b(?:advised|advise|recommend\w*|avoid|make sure|important|try to|should|ice|icing|rest|elevate|diet|exercise|fluids|discussed|educat\w*|counsel\w*)\b/i;
+/** What a plan sentence is: a test ordered, a treatment, or advice to the patient. */
+function planKind(text: string): 'testing' | 'treatment' | 'education' {
+  if (/^(?:start|stop|continue|increase|decrease|prescribe)\b/i.test(text)) return 'treatment';
+  if (TESTING.test(text)) return 'testing';
+  if (EDUCATION.test(text)) return 'education';
+  return 'treatment';
+}
+
+/** Exam findings under the body system they are about ("Cardiovascular: ..."), as clinicians dictate them. */
+function examBySystem(exam: Written[]): string[] {
+  const by = new Map<string, string[]>();
+  for (const w of exam) {
+    const sys = EXAM_SYSTEMS.find(([, re]) => re.test(w.text.toLowerCase()))?.[0] ?? '';
+    by.set(sys, [...(by.get(sys) ?? []), w.text]);
+  }
+  return [...by.entries()].sort((x, y) => EXAM_ORDER.indexOf(x[0]) - EXAM_ORDER.indexOf(y[0]))
+    .flatMap(([sys, ts]) => (sys ? ts.map((t, i) => (i ? t : `${sys}: ${t}`)) : ts));
+}
+
+/**
+ * Which problem each stretch of the transcript is about: a problem becomes the topic where
+ * its name is spoken ("for your hypertension ...") and stays it until another is named.
+ */
+function problemTopics(a: Analysis, units: Unit[], dx: Analysis['diagnoses']) {
+  const spoken = dx.map((d) => [...new Set([d.name.toLowerCase(), ...d.evidence.map((e) => e.text.toLowerCase().trim())])].filter((t) => t.length > 2));
+  const marks: { order: number; dx: number }[] = [];
+  const sorted = [...units].sort((x, y) => x.order - y.order);
+  for (const u of sorted) {
+    const t = u.c.sentence.text.slice(u.start - u.c.sentence.start, u.end - u.c.sentence.start).toLowerCase();
+    let best = -1;
+    let at = -1;
+    spoken.forEach((forms, i) => {
+      for (const f of forms) {
+        const k = t.lastIndexOf(f);
+        if (k > at) { at = k; best = i; }
+      }
+    });
+    if (best >= 0) marks.push({ order: u.order, dx: best });
+  }
+  const line = new Map<number, Unit[]>();
+  for (const u of sorted) line.set(u.c.sentence.line, [...(line.get(u.c.sentence.line) ?? []), u]);
+  return {
+    /** The topic at transcript position `order` (-1 before any problem is named). */
+    at(order: number): number {
+      let cur = -1;
+      for (const m of marks) { if (m.order > order) break; cur = m.dx; }
+      return cur;
+    },
+    first(i: number): number {
+      return marks.find((m) => m.dx === i)?.order ?? Infinity;
+    },
+    /** The transcript position of an evidence span. */
+    orderOf(e: Evidence): number {
+      const us = line.get(e.line) ?? [];
+      let o = -1;
+      for (const u of us) { const ue = ev(a.doc, u.c.sentence.line, u.start, u.end); if (ue.start <= e.start) o = u.order; }
+      return o >= 0 ? o : us[0]?.order ?? Infinity;
+    },
+  };
 }
 
 function vitalsLine(a: Analysis): { text: string; evidence: Evidence[] } {
@@ -248,11 +410,21 @@ function vitalsLine(a: Analysis): { text: string; evidence: Evidence[] } {
   return { text: `Vitals: ${vs.map((v) => `${label[v.type] ?? v.type} ${v.text}`).join(', ')}.`, evidence: vs.flatMap((v) => v.evidence) };
 }
 
+/**
+ * The house style of the note. A consultation run with a voice assistant ("dragon, show me
+ * the vitals") is written in that assistant's template, whose assessment restates the
+ * patient's opening line before the problems; otherwise the plain clinic style.
+ */
+export type NoteStyle = 'assistant' | 'clinic';
+export function noteStyle(a: Analysis): NoteStyle {
+  return a.doc.sentences.some((s) => isClinician(s) && /\b(?:hey )?dragon\b/.test(s.text)) ? 'assistant' : 'clinic';
+}
+
 /** The patient's assent after the last plan sentence, when there is one. */
 function agreement(a: Analysis, plan: Written[]): Evidence | null {
   const last = plan[plan.length - 1];
   if (!last) return null;
-  const at = a.doc.sentences[last.idx]!;
+  const at = a.doc.sentences[last.sent]!;
   for (let i = at.line + 1; i < Math.min(a.doc.lines.length, at.line + 4); i++) {
     const l = a.doc.lines[i]!;
     if (l.speaker !== 'patient') continue;
