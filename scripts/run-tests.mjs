@@ -91,7 +91,18 @@ async function startS3() {
     });
     child.once('exit', (c) => reject(new Error(`S3 server exited (${c}) before it was ready`)));
   });
-  return { ...endpoint, stop: () => child.kill('SIGTERM') };
+  let stopping = false;
+  // Every upload of the pass goes through it: if it dies, say so, or the pass reads as a wall of 503s.
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`\nS3 test server exited mid-pass (code ${code}, signal ${signal}): later uploads will fail with 503\n`);
+  });
+  return {
+    ...endpoint,
+    stop: () => {
+      stopping = true;
+      child.kill('SIGTERM');
+    },
+  };
 }
 
 /** Drops the databases the scale-out test servers created. */

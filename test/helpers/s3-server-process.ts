@@ -24,6 +24,15 @@ const server = new S3rver({
   configureBuckets: [{ name: bucket, configs: [] }],
 });
 
+// s3rver is a test double: an error inside one of its request handlers must not take the
+// whole scale-out pass down with it (every later upload would be a 503). Say what it was,
+// loudly, and keep serving.
+const report = (what: string) => (err: unknown) => {
+  process.stderr.write(`s3 test server: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+};
+process.on('uncaughtException', report('uncaught exception'));
+process.on('unhandledRejection', report('unhandled rejection'));
+
 const { port } = await server.run();
 process.stdout.write(`READY http://127.0.0.1:${port} ${bucket}\n`);
 
