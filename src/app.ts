@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { EncryptingBlobStore } from './adapters/blob/encrypting-blob-store.js';
-import { openBlobStore, openRawBlobStore } from './adapters/blob/open.js';
+import { openBlobStore, openRawBlobStore, type WalkableBlobStore } from './adapters/blob/open.js';
 import { openDatabase } from './adapters/db/open.js';
 import { migrateToLatest } from './adapters/db/migrations.js';
 import { openJobQueue } from './adapters/queue/open.js';
@@ -234,13 +234,10 @@ export function pingBlobStorage(config: Config): Promise<void> {
   return openRawBlobStore(config).ping();
 }
 
-/** A blob as the encryption layer sees it. */
-export type BlobEncryption = { encrypted: false } | { encrypted: true; keyId: string };
-
 /** `openscribe blobs reencrypt`: every stored key, and the store that reads any configured key and writes under the active one. */
 export interface ReencryptionTarget {
-  raw: { listAll(): AsyncIterable<string> };
-  store: BlobStore & { readonly activeKeyId: string | undefined; describe(key: string): Promise<BlobEncryption> };
+  raw: Pick<WalkableBlobStore, 'listAll'>;
+  store: Pick<EncryptingBlobStore, keyof BlobStore | 'activeKeyId' | 'describe'>;
 }
 
 export function openBlobsForReencryption(config: Config): ReencryptionTarget {
